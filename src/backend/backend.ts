@@ -1,0 +1,119 @@
+/**
+ * The Backend interface: the small set of primitive kernels every device implements.
+ *
+ * Tensors are views (shape, strides, offset) into a backend-owned storage. Kernels read views
+ * with any strides, so transposed, sliced and broadcast (stride 0) inputs need no copy, and
+ * write a new contiguous (row-major) storage, except `copyInto`, `fill` and `scatter`, which
+ * write into an existing view. Everything else in Kindling (every op, autograd, nn, optim) is
+ * composed from these primitives by the tensor layer.
+ */
+import type { DType, TypedArray } from '../dtype.js';
+import type { Shape } from '../shape.js';
+
+/** A strided window into a storage. `strides` and `offset` count elements, not bytes. */
+export interface View<S = unknown> {
+  readonly storage: S;
+  readonly dtype: DType;
+  readonly shape: Shape;
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+/** Elementwise functions of one argument. Output dtype is the input's, except `logicalNot` (bool). */
+export type UnaryOp =
+  | 'neg'
+  | 'abs'
+  | 'sign'
+  | 'exp'
+  | 'log'
+  | 'sqrt'
+  | 'rsqrt'
+  | 'sin'
+  | 'cos'
+  | 'tanh'
+  | 'sigmoid'
+  | 'relu'
+  | 'floor'
+  | 'ceil'
+  | 'round'
+  | 'trunc'
+  | 'logicalNot';
+
+/**
+ * Elementwise functions of two arguments. Both inputs arrive with the same dtype (the promoted
+ * one) and the same shape (broadcast views). Comparisons and logical ops write bool.
+ */
+export type BinaryOp =
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  | 'floorDivide'
+  | 'remainder'
+  | 'pow'
+  | 'maximum'
+  | 'minimum'
+  | 'eq'
+  | 'ne'
+  | 'lt'
+  | 'le'
+  | 'gt'
+  | 'ge'
+  | 'logicalAnd'
+  | 'logicalOr'
+  | 'logicalXor';
+
+/** Reductions over a set of dims. */
+export type ReduceOp = 'sum' | 'prod' | 'max' | 'min';
+
+/** Index-of-extremum reductions over one dim; the first occurrence wins on ties, as in PyTorch. */
+export type ArgReduceOp = 'argmax' | 'argmin';
+
+/** A device's kernels. `S` is the backend's storage handle, opaque to the tensor layer. */
+export interface Backend<S = unknown> {
+  /** The device name tensors report in `x.device`. */
+  readonly name: string;
+
+  // ---- memory -------------------------------------------------------------------------------
+  /** A zero-filled storage of `length` elements. */
+  alloc(dtype: DType, length: number): S;
+  /** A storage holding `array`'s values. The `js` backend adopts the array itself (shared memory). */
+  fromArray(array: TypedArray): S;
+  /** All of a storage's elements, synchronously. `js` returns its own array (shared memory). */
+  readSync(storage: S, dtype: DType): TypedArray;
+  /** All of a storage's elements; works on every device. */
+  read(storage: S, dtype: DType): Promise<TypedArray>;
+
+  // ---- data movement ----------------------------------------------------------------------
+  /** Copies a view into a new contiguous storage of `dtype` (a cast when the dtypes differ). */
+  copy(x: View<S>, dtype: DType): S;
+  /** Writes `src` into the view `dst` element by element (same shape; `src` may be broadcast), casting to `dst.dtype`. */
+  copyInto(dst: View<S>, src: View<S>): void;
+  /** Sets every element of the view `dst` to `value`. */
+  fill(dst: View<S>, value: number): void;
+
+  // ---- elementwise --------------------------------------------------------------------------
+  unary(op: UnaryOp, x: View<S>): S;
+  binary(op: BinaryOp, a: View<S>, b: View<S>): S;
+  /** `cond ? a : b` elementwise; all three views have the output's shape, `a` and `b` its dtype. */
+  where(cond: View<S>, a: View<S>, b: View<S>): S;
+
+  // ---- reductions ---------------------------------------------------------------------------
+  /** Reduces `dims` of `x`; the output keeps them with size 1. `sum`/`prod` write `outDtype`. */
+  reduce(op: ReduceOp, x: View<S>, dims: readonly number[], outDtype: DType): S;
+  /** int32 indices of the extremum along `dim`, which the output keeps with size 1. */
+  argReduce(op: ArgReduceOp, x: View<S>, dim: number): S;
+
+  // ---- linear algebra -----------------------------------------------------------------------
+  /** Batched matrix product: `a` is [B, M, K], `b` is [B, K, N] (any strides), output [B, M, N]. */
+  matmul(a: View<S>, b: View<S>): S;
+
+  // ---- indexing -----------------------------------------------------------------------------
+  /** `out[i][j][k] = x[index[i][j][k]][j][k]` for dim 0 (and likewise for other dims); output has index's shape. */
+  gather(x: View<S>, dim: number, index: View<S>): S;
+  /**
+   * Writes `src` into `dst` at `index` along `dim`: `dst[index[i][j]][j] = src[i][j]` for dim 0,
+   * or `+=` when `accumulate`. `index` and `src` have the same shape. Modifies `dst` in place.
+   */
+  scatter(dst: View<S>, dim: number, index: View<S>, src: View<S>, accumulate: boolean): void;
+}

@@ -1,0 +1,378 @@
+/**
+ * Indexing: `x.index(...)` reads (PyTorch's `x[...]`), `x.indexPut_(...)` writes (`x[...] = v`),
+ * and the index-tensor ops `gather`, `scatter`, `indexSelect`, `maskedFill`, `nonzero`, `oneHot`.
+ *
+ * Basic indexing (integers, slices, `null`, `'...'`) only changes a view's geometry, so it shares
+ * storage. Advanced indexing (int or bool tensors) picks arbitrary elements: we compute the
+ * storage offset of every picked element with integer tensor arithmetic, then `gather` them from
+ * (or `scatter` them into) the storage seen as one flat vector. Reads and writes share that path.
+ */
+import { backendOf } from '../device.js';
+import { fmtShape, broadcastShapes, normalizeDim, type Shape } from '../shape.js';
+import { Tensor, viewOf, wrap, type IndexItem, type TensorLike } from '../tensor.js';
+import { arange, asTensor, assign_, bumpVersion, fromTypedArray, inplace_ } from './creation.js';
+import { checkSameDevice, where } from './elementwise.js';
+
+/** A parsed slice `start:stop:step`; missing parts are undefined. */
+interface Slice {
+  start?: number;
+  stop?: number;
+  step?: number;
+}
+
+function parseSlice(text: string): Slice {
+  const parts = text.split(':');
+  const number = (s: string): number | undefined => {
+    if (s.trim() === '') return undefined;
+    const n = Number(s);
+    if (!Number.isInteger(n)) throw new TypeError(`index(): invalid slice '${text}'`);
+    return n;
+  };
+  if (parts.length < 2 || parts.length > 3) {
+    throw new TypeError(`index(): invalid index string '${text}'; expected a slice like '1:3' or '::2', ':' or '...'`);
+  }
+  const [start, stop, step] = parts.map(number);
+  if (step !== undefined && step <= 0) throw new RangeError(step === 0 ? 'slice step cannot be zero' : 'step must be greater than zero');
+  return { start, stop, step };
+}
+
+/** Python's slice bounds: negative counts from the end, then clamp into [0, size]. */
+function sliceRange({ start, stop, step = 1 }: Slice, size: number): { start: number; length: number; step: number } {
+  const clampTo = (i: number) => Math.min(Math.max(i < 0 ? i + size : i, 0), size);
+  const from = start === undefined ? 0 : clampTo(start);
+  const to = stop === undefined ? size : clampTo(stop);
+  return { start: from, length: Math.max(0, Math.ceil((to - from) / step)), step };
+}
+
+/** How many dims of the input an item consumes (`null` adds one, `'...'` is resolved separately). */
+const dimsUsed = (item: IndexItem): number =>
+  item === null || item === '...' ? 0 : item instanceof Tensor && item.dtype === 'bool' ? Math.max(item.ndim, 1) : 1;
+
+/** The result of the basic pass: a view, plus the advanced index tensors and which of its dims they index. */
+interface BasicResult {
+  view: Tensor;
+  advanced: { dim: number; index: Tensor }[];
+}
+
+/** Applies integers, slices, `null` and `'...'` as a view, leaving tensor indices for the advanced pass. */
+function basicIndex(x: Tensor, items: readonly IndexItem[]): BasicResult {
+  const ellipses = items.filter((i) => i === '...').length;
+  if (ellipses > 1) throw new RangeError('an index can only have a single ellipsis (...)');
+  const used = items.reduce<number>((n, item) => n + dimsUsed(item), 0);
+  if (used > x.ndim) throw new RangeError(`too many indices for tensor of dimension ${x.ndim}`);
+  // '...' stands for as many ':' as needed; without one, trailing dims are kept whole
+  const expanded = items.flatMap((item) => (item === '...' ? Array<IndexItem>(x.ndim - used).fill(':') : [item]));
+
+  const shape: number[] = [];
+  const strides: number[] = [];
+  const advanced: BasicResult['advanced'] = [];
+  let offset = x.storageOffset();
+  let dim = 0; // next dim of x to consume
+  for (const item of expanded) {
+    if (item === null) {
+      shape.push(1);
+      strides.push(0);
+    } else if (typeof item === 'number') {
+      const size = x.shape[dim];
+      if (!Number.isInteger(item) || item < -size || item >= size) {
+        throw new RangeError(`index ${item} is out of bounds for dimension ${dim} with size ${size}`);
+      }
+      offset += (item < 0 ? item + size : item) * x.stride(dim);
+      dim++;
+    } else if (typeof item === 'string') {
+      const { start, length, step } = sliceRange(parseSlice(item), x.shape[dim]);
+      offset += start * x.stride(dim);
+      shape.push(length);
+      strides.push(x.stride(dim) * step);
+      dim++;
+    } else if (item instanceof Tensor) {
+      for (const index of item.dtype === 'bool' ? maskToIndices(item, x.shape.slice(dim), dim) : [item]) {
+        checkIndexTensor(index);
+        advanced.push({ dim: shape.length, index });
+        shape.push(x.shape[dim]);
+        strides.push(x.stride(dim));
+        dim++;
+      }
+    } else {
+      throw new TypeError(`index(): unsupported index ${String(item)}; use numbers, slice strings, '...', null or tensors`);
+    }
+  }
+  for (; dim < x.ndim; dim++) {
+    shape.push(x.shape[dim]);
+    strides.push(x.stride(dim));
+  }
+  return { view: viewOf(x, shape, strides, offset), advanced };
+}
+
+function checkIndexTensor(index: Tensor): void {
+  if (index.dtype !== 'int32') {
+    throw new TypeError(`tensors used as indices must be int32 or bool tensors, got ${index.dtype}`);
+  }
+}
+
+/** A bool mask over k dims becomes k int index tensors (the coordinates of its true elements). */
+function maskToIndices(mask: Tensor, indexedShape: Shape, firstDim: number): Tensor[] {
+  const maskShape = mask.ndim === 0 ? [1] : mask.shape;
+  maskShape.forEach((s, i) => {
+    if (s !== indexedShape[i]) {
+      throw new RangeError(
+        `The shape of the mask ${fmtShape(maskShape)} at index ${i} does not match the shape of the indexed tensor ${fmtShape(indexedShape)} at index ${firstDim + i}`,
+      );
+    }
+  });
+  const coords = nonzero(mask.ndim === 0 ? mask.reshape(1) : mask);
+  return maskShape.map((_, k) => coords.index(':', k));
+}
+
+/** Wraps negative indices and checks bounds, naming the dim and its size as PyTorch does. */
+function wrapIndex(index: Tensor, size: number, dim: number): Tensor {
+  const bad = index.toTypedArray().find((k) => k < -size || k >= size);
+  if (bad !== undefined) throw new RangeError(`index ${bad} is out of bounds for dimension ${dim} with size ${size}`);
+  return where(index.lt(0), index.add(size), index);
+}
+
+/**
+ * The storage offsets of every element an advanced index picks, in the result's shape.
+ * Offset = view offset + Σ index_k · stride_k over the indexed dims + Σ i · stride over the rest.
+ * PyTorch's layout rule: when the indexed dims are adjacent the broadcast index dims replace them
+ * in place; otherwise they go first.
+ */
+function advancedOffsets({ view, advanced }: BasicResult): Tensor {
+  const indexShape = broadcastShapes(...advanced.map((a) => a.index.shape));
+  const dims = advanced.map((a) => a.dim);
+  const adjacent = dims.every((d, i) => i === 0 || d === dims[i - 1] + 1);
+  const rest = view.shape.map((_, d) => d).filter((d) => !dims.includes(d));
+  const before = adjacent ? rest.filter((d) => d < dims[0]) : [];
+  const after = rest.filter((d) => !before.includes(d));
+  const outShape = [...before.map((d) => view.shape[d]), ...indexShape, ...after.map((d) => view.shape[d])];
+  // reshape `t` so that its dims sit at `position` in a tensor of outShape's rank, with 1s elsewhere
+  const placed = (t: Tensor, position: number) =>
+    t.reshape(outShape.map((_, i) => (i >= position && i < position + t.ndim ? t.shape[i - position] : 1)));
+
+  let offsets = asTensor(view.storageOffset(), view, 'int32');
+  for (const { dim, index } of advanced) {
+    const k = wrapIndex(index.to(view.device), view.shape[dim], dim).expand(indexShape);
+    offsets = offsets.add(placed(k.mul(view.stride(dim)), before.length));
+  }
+  for (const d of rest) {
+    const position = before.includes(d) ? before.indexOf(d) : before.length + indexShape.length + after.indexOf(d);
+    offsets = offsets.add(placed(arange(view.shape[d], { dtype: 'int32', device: view.device }).mul(view.stride(d)), position));
+  }
+  return offsets.expand(outShape);
+}
+
+/** The whole storage of `x` seen as one flat vector. */
+const flatStorage = (x: Tensor): Tensor => viewOf(x, [x._storage.length], [1], 0);
+
+/**
+ * PyTorch's `x[...]`: integers select, slice strings (`'1:3'`, `'::2'`, `':'`) and `'...'` keep
+ * dims, `null` adds a dim, and int or bool tensors pick elements (advanced indexing, a copy).
+ * Everything else returns a view that shares storage with `x`.
+ * @example
+ * const x = torch.arange(12).reshape(3, 4);
+ * x.index(0).tolist(); // [0, 1, 2, 3]
+ * x.index(':', 1).tolist(); // [1, 5, 9]
+ * x.index('...', -1).tolist(); // [3, 7, 11]
+ * x.index('1:3', '::2').tolist(); // [[4, 6], [8, 10]]
+ * x.index(torch.tensor([2, 0])).shape; // [2, 4]
+ * x.index(x.gt(9)).tolist(); // [10, 11]
+ */
+export function index(x: Tensor, items: readonly IndexItem[]): Tensor {
+  const basic = basicIndex(x, items);
+  if (basic.advanced.length === 0) return basic.view;
+  const offsets = advancedOffsets(basic);
+  const picked = wrap(x.device, backendOf(x.device).gather(flatStorage(x)._view, 0, offsets.reshape(-1)._view), x.dtype, [offsets.numel()]);
+  return picked.reshape(offsets.shape);
+}
+
+/**
+ * PyTorch's `x[...] = value`, in place: `value` (a number or a tensor broadcast to the indexed
+ * shape) is cast to `x`'s dtype and written through the index. `accumulate` adds instead
+ * (`index_put_(…, accumulate=True)`), summing repeated indices.
+ * @example
+ * const x = torch.zeros(2, 3);
+ * x.indexPut_([':', 1], 7);
+ * x.tolist(); // [[0, 7, 0], [0, 7, 0]]
+ * x.indexPut_([x.eq(7)], 1);
+ * x.sum().item(); // 2
+ */
+export function indexPut_(x: Tensor, items: readonly IndexItem[], value: TensorLike, options?: { accumulate?: boolean }): Tensor {
+  const basic = basicIndex(x, items);
+  const v = asTensor(value, x, x.dtype);
+  checkSameDevice(x, v);
+  if (basic.advanced.length === 0 && !options?.accumulate) {
+    assign_(basic.view, v.to(x.dtype));
+    bumpVersion(x);
+    return x;
+  }
+  const offsets = basic.advanced.length ? advancedOffsets(basic) : basicOffsets(basic.view);
+  const src = v.to(x.dtype).expand(offsets.shape).contiguous().reshape(-1);
+  backendOf(x.device).scatter(flatStorage(x)._view, 0, offsets.reshape(-1)._view, src._view, options?.accumulate ?? false);
+  bumpVersion(x);
+  return x;
+}
+
+/** The storage offsets of every element of a view, for writes that accumulate. */
+function basicOffsets(view: Tensor): Tensor {
+  return advancedOffsets({ view: view.unsqueeze(0), advanced: [{ dim: 0, index: asTensor(0, view, 'int32') }] });
+}
+
+/** Checks `gather`/`scatter` arguments: an int32 index with the input's number of dims, no larger than it off `dim`. */
+function checkGatherIndex(op: string, x: Tensor, dim: number, index: Tensor): number {
+  const d = normalizeDim(dim, x.ndim);
+  if (index.dtype !== 'int32') throw new TypeError(`${op}(): Expected dtype int32 for index, got ${index.dtype}`);
+  if (index.ndim !== x.ndim && !(x.ndim <= 1 && index.ndim <= 1)) {
+    throw new RangeError('Index tensor must have the same number of dimensions as input tensor');
+  }
+  index.shape.forEach((s, i) => {
+    if (i !== d && s > x.shape[i]) {
+      throw new RangeError(
+        `Size does not match at dimension ${i} expected index ${fmtShape(index.shape)} to be smaller than self ${fmtShape(x.shape)} apart from dimension ${d}`,
+      );
+    }
+  });
+  checkSameDevice(x, index);
+  return d;
+}
+
+/**
+ * Picks values along `dim` by `index`: `out[i][j] = x[index[i][j]][j]` for dim 0, `x[i][index[i][j]]` for dim 1.
+ * @example
+ * const x = torch.tensor([[1, 2], [3, 4]]);
+ * x.gather(1, torch.tensor([[0, 0], [1, 0]])).tolist(); // [[1, 1], [4, 3]]
+ */
+export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+  const d = checkGatherIndex('gather', x, dim, index);
+  // kernels index by coordinates, so 0-d operands travel as 1-element vectors
+  const [input, idx] = [atLeast1d(x), atLeast1d(index)];
+  return wrap(x.device, backendOf(x.device).gather(input._view, d, idx._view), x.dtype, index.shape);
+}
+
+const atLeast1d = (t: Tensor): Tensor => (t.ndim === 0 ? t.reshape(1) : t);
+
+function scatterInto(x: Tensor, dim: number, index: Tensor, src: TensorLike, accumulate: boolean, op: string): Tensor {
+  const d = checkGatherIndex(op, x, dim, index);
+  if (src instanceof Tensor && src.dtype !== x.dtype) {
+    throw new TypeError(`${op}(): Expected self.dtype to be equal to src.dtype`);
+  }
+  const values = src instanceof Tensor ? src : asTensor(src, x).expand(index.shape);
+  if (src instanceof Tensor && index.shape.some((s, i) => s > src.shape[i])) {
+    throw new RangeError(`Expected index ${fmtShape(index.shape)} to be smaller than src ${fmtShape(src.shape)}`);
+  }
+  // scatter reads src at the index's positions only
+  const srcView = src instanceof Tensor ? viewOf(values, index.shape, values.stride(), values.storageOffset()) : values;
+  backendOf(x.device).scatter(atLeast1d(x)._view, d, atLeast1d(index)._view, atLeast1d(srcView)._view, accumulate);
+  bumpVersion(x);
+  return x;
+}
+
+/**
+ * In place, writes `src` into `x` at `index` along `dim`: `x[index[i][j]][j] = src[i][j]` for dim 0.
+ * `src` may be a number. This is the tutorial's one-hot: `zeros(10).scatter_(0, tensor(y), 1)`.
+ * @example
+ * torch.zeros(5).scatter_(0, torch.tensor(3), 1).tolist(); // [0, 0, 0, 1, 0]
+ */
+export function scatter_(x: Tensor, dim: number, index: Tensor, src: TensorLike): Tensor {
+  return scatterInto(x, dim, index, src, false, 'scatter');
+}
+
+/**
+ * Out-of-place `scatter_`.
+ * @example
+ * torch.zeros(2, 3).scatter(1, torch.tensor([[2], [0]]), 5).tolist(); // [[0, 0, 5], [5, 0, 0]]
+ */
+export function scatter(x: Tensor, dim: number, index: Tensor, src: TensorLike): Tensor {
+  return scatter_(x.clone(), dim, index, src);
+}
+
+/**
+ * Out of place, adds `src` into `x` at `index` along `dim` (repeated indices accumulate).
+ * @example
+ * torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1, 2, 3], { dtype: 'float32' })).tolist(); // [3, 0, 3]
+ */
+export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+  return scatterInto(x.clone(), dim, index, src, true, 'scatter_add');
+}
+
+/**
+ * The slices of `x` along `dim` at the positions in a 1-D int index.
+ * @example
+ * torch.tensor([[1, 2], [3, 4], [5, 6]]).indexSelect(0, torch.tensor([2, 0])).tolist(); // [[5, 6], [1, 2]]
+ */
+export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
+  const d = normalizeDim(dim, x.ndim);
+  if (index.ndim > 1) throw new RangeError('index_select(): Index is supposed to be a vector');
+  if (index.dtype !== 'int32') throw new TypeError(`index_select(): Expected dtype int32 for index, got ${index.dtype}`);
+  const size = x.ndim === 0 ? 1 : x.shape[d];
+  if (index.toTypedArray().some((k) => k < 0 || k >= size)) throw new RangeError('index out of range in self');
+  const input = x.ndim === 0 ? x.reshape(1) : x;
+  // broadcast the index across the other dims, then gather along `dim`
+  const shape = input.shape.map((s, i) => (i === d ? index.numel() : s));
+  const idx = index.reshape(input.shape.map((_, i) => (i === d ? -1 : 1))).expand(shape);
+  const out = wrap(x.device, backendOf(x.device).gather(input._view, d, idx._view), x.dtype, shape);
+  return x.ndim === 0 ? out.reshape(index.shape) : out;
+}
+
+function checkMask(mask: Tensor): void {
+  if (mask.dtype !== 'bool') throw new TypeError(`masked_fill_ only supports boolean masks, but got mask with dtype ${mask.dtype}`);
+}
+
+/**
+ * `value` where `mask` is true, `x` elsewhere (the mask broadcasts).
+ * @example
+ * torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0).tolist(); // [0, 2, 0]
+ */
+export function maskedFill(x: Tensor, mask: Tensor, value: TensorLike): Tensor {
+  checkMask(mask);
+  if (value instanceof Tensor && value.ndim !== 0) {
+    throw new RangeError(`masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ${value.ndim} dimension(s).`);
+  }
+  return where(mask, asTensor(value, x, x.dtype).to(x.dtype), x);
+}
+
+/**
+ * In-place `maskedFill`.
+ * @example
+ * const x = torch.ones(3);
+ * x.maskedFill_(torch.tensor([false, true, false]), 5);
+ * x.tolist(); // [1, 5, 1]
+ */
+export function maskedFill_(x: Tensor, mask: Tensor, value: TensorLike): Tensor {
+  return inplace_(x, maskedFill(x, mask, value));
+}
+
+/**
+ * The coordinates of non-zero elements, one row per element: an int32 tensor [n, ndim].
+ * @example
+ * torch.nonzero(torch.tensor([[0, 1], [1, 1]])).tolist(); // [[0, 1], [1, 0], [1, 1]]
+ */
+export function nonzero(x: Tensor): Tensor {
+  const values = x.toTypedArray();
+  const coords: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] === 0) continue;
+    let rest = i;
+    const coord = new Array<number>(x.ndim);
+    for (let d = x.ndim - 1; d >= 0; d--) {
+      coord[d] = rest % x.shape[d];
+      rest = Math.floor(rest / x.shape[d]);
+    }
+    coords.push(...coord);
+  }
+  return fromTypedArray(Int32Array.from(coords), [coords.length / Math.max(x.ndim, 1), x.ndim]).to(x.device);
+}
+
+/**
+ * One-hot encoding: an int32 tensor with a new last dim of `numClasses` (default: max + 1).
+ * @example
+ * torch.oneHot(torch.tensor([0, 2]), 3).tolist(); // [[1, 0, 0], [0, 0, 1]]
+ */
+export function oneHot(labels: Tensor, numClasses = -1): Tensor {
+  if (labels.dtype !== 'int32') throw new TypeError(`one_hot is only applicable to index tensor (int32), got ${labels.dtype}`);
+  const values = labels.toTypedArray();
+  if (values.some((v) => v < 0)) throw new RangeError('Class values must be non-negative.');
+  const classes = numClasses === -1 ? (values.length ? Math.max(...values) + 1 : 0) : numClasses;
+  if (numClasses === -1 && values.length === 0) throw new RangeError('Can not infer total number of classes from empty tensor.');
+  if (values.some((v) => v >= classes)) throw new RangeError('Class values must be smaller than num_classes.');
+  return labels.unsqueeze(-1).eq(arange(classes, { dtype: 'int32', device: labels.device })).to('int32');
+}

@@ -1,0 +1,136 @@
+/**
+ * Joining and splitting: `cat`, `stack`, and `split`/`chunk`/`unbind`, whose pieces are views.
+ */
+import { fmtShape, normalizeDim } from '../shape.js';
+import { Tensor, viewOf } from '../tensor.js';
+import { assign_, zeros } from './creation.js';
+import { checkSameDevice, resultType } from './elementwise.js';
+
+/**
+ * `length` elements of `x` along `dim` starting at `start`, as a view (`x.narrow`).
+ * @example
+ * torch.arange(5).narrow(0, 1, 3).tolist(); // [1, 2, 3]
+ */
+export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  const d = normalizeDim(dim, x.ndim);
+  const size = x.shape[d];
+  const from = start < 0 ? start + size : start;
+  if (from < 0 || from > size || length < 0 || from + length > size) {
+    throw new RangeError(`start (${start}) + length (${length}) exceeds dimension size (${size}).`);
+  }
+  const shape = x.shape.map((s, i) => (i === d ? length : s));
+  return viewOf(x, shape, x.stride(), x.storageOffset() + from * x.stride(d));
+}
+
+/**
+ * Concatenates tensors along an existing dim; their other sizes must match. The dtype is the
+ * promotion of theirs.
+ * @example
+ * const a = torch.tensor([[1, 2]]);
+ * torch.cat([a, a], 0).tolist(); // [[1, 2], [1, 2]]
+ * torch.cat([a, a], 1).tolist(); // [[1, 2, 1, 2]]
+ */
+export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+  if (tensors.length === 0) throw new RangeError('torch.cat(): expected a non-empty list of Tensors');
+  checkSameDevice(...tensors);
+  // PyTorch skips legacy 1-D empty tensors of shape [0] when others have more dims
+  const parts = tensors.filter((t) => !(t.ndim === 1 && t.shape[0] === 0)) as Tensor[];
+  if (parts.length === 0) return zeros([0], { dtype: resultType(...tensors), device: tensors[0].device });
+  const first = parts[0];
+  if (first.ndim === 0) throw new RangeError('zero-dimensional tensor (at position 0) cannot be concatenated');
+  const d = normalizeDim(dim, first.ndim);
+  parts.forEach((t) => {
+    if (t.ndim !== first.ndim) throw new RangeError(`Tensors must have same number of dimensions: got ${first.ndim} and ${t.ndim}`);
+    t.shape.forEach((s, i) => {
+      if (i !== d && s !== first.shape[i]) {
+        throw new RangeError(
+          `Sizes of tensors must match except in dimension ${d}. Expected size ${first.shape[i]} but got size ${s} for tensor number ${tensors.indexOf(t)} in the list.`,
+        );
+      }
+    });
+  });
+  const shape = first.shape.map((s, i) => (i === d ? parts.reduce((n, t) => n + t.shape[d], 0) : s));
+  const out = zeros(shape, { dtype: resultType(...parts), device: first.device });
+  let start = 0;
+  for (const t of parts) {
+    assign_(narrow(out, d, start, t.shape[d]), t.to(out.dtype));
+    start += t.shape[d];
+  }
+  return out;
+}
+
+/**
+ * Joins same-shaped tensors along a new dim.
+ * @example
+ * const a = torch.tensor([1, 2]);
+ * torch.stack([a, a]).shape; // [2, 2]
+ * torch.stack([a, a], 1).tolist(); // [[1, 1], [2, 2]]
+ */
+export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+  if (tensors.length === 0) throw new RangeError('stack expects a non-empty TensorList');
+  const first = tensors[0];
+  tensors.forEach((t, i) => {
+    if (t.shape.length !== first.shape.length || t.shape.some((s, j) => s !== first.shape[j])) {
+      throw new RangeError(
+        `stack expects each tensor to be equal size, but got ${fmtShape(first.shape)} at entry 0 and ${fmtShape(t.shape)} at entry ${i}`,
+      );
+    }
+  });
+  const d = normalizeDim(dim, first.ndim + 1);
+  return cat(tensors.map((t) => t.unsqueeze(d)), d);
+}
+
+/**
+ * Splits into views along `dim`: pieces of `size` (the last may be smaller), or of the listed sizes.
+ * @example
+ * torch.arange(5).split(2).map((t) => t.tolist()); // [[0, 1], [2, 3], [4]]
+ * torch.arange(5).split([1, 4]).map((t) => t.shape); // [[1], [4]]
+ */
+export function split(x: Tensor, splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+  const d = normalizeDim(dim, x.ndim);
+  const size = x.shape[d];
+  let sizes: number[];
+  if (typeof splitSizeOrSections === 'number') {
+    const step = splitSizeOrSections;
+    if (!Number.isInteger(step) || step < 0 || (step === 0 && size !== 0)) {
+      throw new RangeError(`split_size can only be 0 if dimension size is 0, but got dimension size of ${size}`);
+    }
+    const count = step === 0 ? 1 : Math.max(1, Math.ceil(size / step));
+    sizes = Array.from({ length: count }, (_, i) => Math.min(step, size - i * step));
+  } else {
+    sizes = [...splitSizeOrSections];
+    const total = sizes.reduce((a, b) => a + b, 0);
+    if (total !== size) {
+      throw new RangeError(
+        `split_with_sizes expects split_sizes to sum exactly to ${size} (input tensor's size at dimension ${d}), but got split_sizes=${fmtShape(sizes)}`,
+      );
+    }
+  }
+  let start = 0;
+  return sizes.map((n) => {
+    const piece = narrow(x, d, start, n);
+    start += n;
+    return piece;
+  });
+}
+
+/**
+ * Splits into `chunks` views of equal size along `dim` (the last may be smaller, and there may be fewer).
+ * @example
+ * torch.arange(6).chunk(4).map((t) => t.tolist()); // [[0, 1], [2, 3], [4, 5]]
+ */
+export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+  if (!Number.isInteger(chunks) || chunks <= 0) throw new RangeError(`chunk expects \`chunks\` to be greater than 0, got: ${chunks}`);
+  const size = x.shape[normalizeDim(dim, x.ndim)];
+  return split(x, Math.ceil(size / chunks), dim);
+}
+
+/**
+ * The slices along `dim`, each without that dim.
+ * @example
+ * torch.unbind(torch.tensor([[1, 2], [3, 4]])).map((t) => t.tolist()); // [[1, 2], [3, 4]]
+ */
+export function unbind(x: Tensor, dim = 0): Tensor[] {
+  const d = normalizeDim(dim, x.ndim);
+  return split(x, 1, d).map((t) => t.squeeze(d));
+}

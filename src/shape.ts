@@ -1,0 +1,88 @@
+/**
+ * Shape arithmetic shared by every op: strides, broadcasting, dim normalisation.
+ * Nothing here touches data.
+ */
+
+/** A tensor's shape, like `torch.Size`. */
+export type Shape = readonly number[];
+
+/** Number of elements of a shape: the product of its sizes (1 for a 0-d shape). */
+export function numelOf(shape: Shape): number {
+  let n = 1;
+  for (const s of shape) n *= s;
+  return n;
+}
+
+/** Row-major (C-order) strides: the last dim is adjacent in memory, as PyTorch lays out new tensors. */
+export function contiguousStrides(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let step = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    strides[d] = step;
+    step *= Math.max(shape[d], 1);
+  }
+  return strides;
+}
+
+/** True when `strides` are the row-major strides of `shape` (dims of size 1 may have any stride). */
+export function isContiguousLayout(shape: Shape, strides: readonly number[]): boolean {
+  let expected = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] === 1) continue;
+    if (strides[d] !== expected) return false;
+    expected *= shape[d];
+  }
+  return true;
+}
+
+/** Formats a shape the way PyTorch's messages do: `[2, 3]`. */
+export const fmtShape = (shape: Shape): string => `[${shape.join(', ')}]`;
+
+/**
+ * Wraps a possibly negative `dim` into `[0, ndim)`, PyTorch's `maybe_wrap_dim`.
+ * A 0-d tensor accepts dims -1 and 0, as in PyTorch.
+ */
+export function normalizeDim(dim: number, ndim: number): number {
+  const n = Math.max(ndim, 1);
+  if (!Number.isInteger(dim) || dim < -n || dim >= n) {
+    throw new RangeError(`Dimension out of range (expected to be in range of [${-n}, ${n - 1}], but got ${dim})`);
+  }
+  return dim < 0 ? dim + n : dim;
+}
+
+/**
+ * Broadcasts shapes by NumPy's rule, which PyTorch follows: align from the right; each pair of
+ * sizes must be equal or one of them 1, and the result takes the larger.
+ */
+export function broadcastShapes(...shapes: Shape[]): number[] {
+  const ndim = Math.max(0, ...shapes.map((s) => s.length));
+  const out = new Array<number>(ndim).fill(1);
+  for (const shape of shapes) {
+    for (let i = 1; i <= shape.length; i++) {
+      const size = shape[shape.length - i];
+      const have = out[ndim - i];
+      if (have === 1) out[ndim - i] = size;
+      else if (size !== 1 && size !== have) {
+        throw new RangeError(
+          `The size of tensor a (${have}) must match the size of tensor b (${size}) at non-singleton dimension ${ndim - i}` +
+            ` (shapes ${shapes.map(fmtShape).join(' and ')})`,
+        );
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Reads a shape given either as one array or spread as numbers (`zeros([2, 3])` or `zeros(2, 3)`),
+ * and checks that every size is a non-negative integer.
+ */
+export function parseShape(args: readonly (number | Shape)[], what = 'shape'): number[] {
+  const shape = args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as Shape)] : (args as number[]);
+  for (const s of shape) {
+    if (typeof s !== 'number' || !Number.isInteger(s) || s < 0) {
+      throw new RangeError(`${what} ${fmtShape(shape)} is invalid: every size must be a non-negative integer`);
+    }
+  }
+  return [...shape];
+}
