@@ -46,9 +46,10 @@ export async function init(device: Device): Promise<void> {
 }
 
 /**
- * True when the device has been prepared by `init` and tensors can be created on it.
+ * True when the device has been prepared by `init` and tensors can be created on it. The `js`
+ * reference backend needs no preparation.
  * @example
- * torch.isAvailable('js'); // true: the reference backend needs no preparation
+ * torch.isAvailable('js'); // true
  */
 export function isAvailable(device: Device): boolean {
   return ready.has(checkDevice(device));

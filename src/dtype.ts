@@ -52,6 +52,9 @@ export const isFloating = (dtype: DType): boolean => dtype === 'float32' || dtyp
 /**
  * PyTorch's `torch.promote_types`: the smallest dtype that can hold values of both.
  * With four dtypes ordered bool < int32 < float32 < float64 this is simply the larger one.
+ * @example
+ * torch.promoteTypes('int32', 'float32'); // 'float32'
+ * torch.promoteTypes('bool', 'int32'); // 'int32'
  */
 export function promoteTypes(a: DType, b: DType): DType {
   return dtypes.indexOf(a) >= dtypes.indexOf(b) ? a : b;

@@ -6,7 +6,7 @@
  */
 export { Tensor, Storage, type TensorLike, type TensorOptions, type IndexItem, type NestedArray } from './tensor.js';
 export { type DType, type TypedArray, dtypes, promoteTypes } from './dtype.js';
-export { type Device, devices, init, isAvailable, bestDevice, registerBackend } from './device.js';
+export { type Device, type BackendLoader, devices, init, isAvailable, bestDevice, registerBackend } from './device.js';
 export { type Shape, broadcastShapes } from './shape.js';
 export { Generator, manualSeed, defaultGenerator } from './random.js';
 export type { Backend, View, UnaryOp, BinaryOp, ReduceOp, ArgReduceOp } from './backend/backend.js';
@@ -95,3 +95,6 @@ export { reshape, flatten, unflatten, squeeze, unsqueeze, permute, transpose, t 
 export { gather, scatter, scatterAdd, indexSelect, maskedFill, nonzero, oneHot } from './ops/indexing.js';
 export { cat, stack, split, chunk, unbind, narrow } from './ops/joining.js';
 export { matmul, mm, bmm, dot, outer } from './ops/linalg.js';
+export { index, indexPut } from './ops/indexing.js';
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
+export * as autograd from './autograd/index.js';

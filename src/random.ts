@@ -8,7 +8,15 @@
  * arithmetic, and good statistical quality; the seed is spread over the state with SplitMix32.
  */
 
-/** A seedable stream of random numbers, like `torch.Generator`. */
+/**
+ * A seedable stream of random numbers, like `torch.Generator`. Random creation functions take
+ * one as `{ generator }` to draw from it instead of the default generator.
+ * @example
+ * const g = new torch.Generator(42);
+ * const a = torch.rand(3, { generator: g });
+ * g.manualSeed(42);
+ * torch.rand(3, { generator: g }).equal(a); // true
+ */
 export class Generator {
   private s = new Uint32Array(4);
   private spareNormal: number | undefined;

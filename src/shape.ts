@@ -24,8 +24,12 @@ export function contiguousStrides(shape: Shape): number[] {
   return strides;
 }
 
-/** True when `strides` are the row-major strides of `shape` (dims of size 1 may have any stride). */
+/**
+ * True when `strides` are the row-major strides of `shape` (dims of size 1 may have any stride).
+ * A tensor with no elements is contiguous whatever its strides, as in PyTorch.
+ */
 export function isContiguousLayout(shape: Shape, strides: readonly number[]): boolean {
+  if (numelOf(shape) === 0) return true;
   let expected = 1;
   for (let d = shape.length - 1; d >= 0; d--) {
     if (shape[d] === 1) continue;
@@ -53,6 +57,9 @@ export function normalizeDim(dim: number, ndim: number): number {
 /**
  * Broadcasts shapes by NumPy's rule, which PyTorch follows: align from the right; each pair of
  * sizes must be equal or one of them 1, and the result takes the larger.
+ * @example
+ * torch.broadcastShapes([2, 1], [3]); // [2, 3]
+ * torch.broadcastShapes([5, 1, 4], [3, 1]); // [5, 3, 4]
  */
 export function broadcastShapes(...shapes: Shape[]): number[] {
   const ndim = Math.max(0, ...shapes.map((s) => s.length));
@@ -80,9 +87,10 @@ export function broadcastShapes(...shapes: Shape[]): number[] {
 export function parseShape(args: readonly (number | Shape)[], what = 'shape'): number[] {
   const shape = args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as Shape)] : (args as number[]);
   for (const s of shape) {
-    if (typeof s !== 'number' || !Number.isInteger(s) || s < 0) {
-      throw new RangeError(`${what} ${fmtShape(shape)} is invalid: every size must be a non-negative integer`);
+    if (typeof s !== 'number' || !Number.isInteger(s)) {
+      throw new TypeError(`${what} ${fmtShape(shape)} is invalid: every size must be an integer`);
     }
+    if (s < 0) throw new RangeError(`Trying to create tensor with negative dimension ${s}: ${fmtShape(shape)}`);
   }
   return [...shape];
 }

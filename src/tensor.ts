@@ -9,6 +9,8 @@ import { backendOf, checkDevice, type Device } from './device.js';
 import { checkDType, dtypeOfArray, isFloating, type DType, type TypedArray } from './dtype.js';
 import { formatTensor } from './format.js';
 import { contiguousStrides, fmtShape, isContiguousLayout, normalizeDim, numelOf, type Shape } from './shape.js';
+import { backward as runBackwardFrom, type BackwardOptions } from './autograd/engine.js';
+import { gradNodeOf, type Hook, type Node } from './autograd/node.js';
 import * as creation from './ops/creation.js';
 import * as elementwise from './ops/elementwise.js';
 import * as reduce from './ops/reduce.js';
@@ -30,6 +32,13 @@ export interface TensorOptions {
 /**
  * A storage and its version counter. Views of one base share it; in-place writes bump the
  * version, which autograd checks to detect tensors modified after being saved for backward.
+ * @example
+ * const x = torch.zeros(2, 3);
+ * const row = x.index(1);
+ * row._storage === x._storage; // true
+ * x._storage.length; // 6
+ * row.fill_(1);
+ * x._storage.version; // 1
  */
 export class Storage {
   version = 0;
@@ -65,6 +74,8 @@ export class Tensor {
   readonly _strides: readonly number[];
   /** @internal Storage index of the first element. */
   readonly _offset: number;
+  /** @internal For a view, the tensor that owns the storage it views. */
+  _base: Tensor | undefined;
 
   /** @internal Use the creation functions (`torch.tensor`, `torch.zeros`, …) to make tensors. */
   constructor(storage: Storage, shape: Shape, strides: readonly number[] = contiguousStrides(shape), offset = 0) {
@@ -76,8 +87,39 @@ export class Tensor {
     this._offset = offset;
   }
 
+  // ---- autograd ---------------------------------------------------------------------------
+
   /** Whether autograd records operations on this tensor (see `requiresGrad_`). */
   requiresGrad = false;
+  /** The node of the backward graph that produced this tensor (null for leaves), like `x.grad_fn`. */
+  gradFn: Node | null = null;
+  /** @internal The accumulated gradient; read it through `grad`. */
+  private _grad: Tensor | null = null;
+
+  /**
+   * The gradient accumulated by `backward()`: set on leaves that require grad, and on other
+   * tensors only after `retainGrad()`. Assignable, like PyTorch's (`x.grad = null`).
+   */
+  get grad(): Tensor | null {
+    return this._grad;
+  }
+  set grad(value: Tensor | null) {
+    if (value && (value.shape.length !== this.shape.length || value.shape.some((s, i) => s !== this.shape[i]))) {
+      throw new RangeError(`assigned grad has data of a different size: ${fmtShape(value.shape)} for a tensor of ${fmtShape(this.shape)}`);
+    }
+    this._grad = value;
+  }
+
+  /**
+   * True for tensors the user created (not results of recorded ops): their gradients accumulate in `.grad`.
+   * @example
+   * const w = torch.ones(2, { requiresGrad: true });
+   * w.isLeaf; // true
+   * w.mul(2).isLeaf; // false
+   */
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
 
   /**
    * Asks autograd to record operations on this tensor, like `x.requires_grad_()`.
@@ -85,11 +127,64 @@ export class Tensor {
    * torch.ones(2).requiresGrad_().requiresGrad; // true
    */
   requiresGrad_(requiresGrad = true): this {
+    if (!this.isLeaf && !requiresGrad) {
+      throw new Error(
+        "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use varNoGrad = x.detach().",
+      );
+    }
     if (requiresGrad && !isFloating(this.dtype)) {
       throw new TypeError(`only Tensors of floating point dtype can require gradients (got ${this.dtype})`);
     }
     this.requiresGrad = requiresGrad;
     return this;
+  }
+
+  /**
+   * Computes the gradient of this tensor with respect to every leaf that requires grad, adding it
+   * into their `.grad`. A non-scalar tensor needs `gradient` (the vector of the vector-Jacobian
+   * product). The graph's saved tensors are freed afterwards unless `retainGraph`.
+   * @example
+   * const x = torch.tensor([1, 2], { dtype: 'float32', requiresGrad: true });
+   * x.mul(x).sum().backward();
+   * x.grad!.tolist(); // [2, 4]
+   */
+  backward(gradient?: Tensor, options?: BackwardOptions): void {
+    runBackwardFrom(this, gradient, options);
+  }
+
+  /**
+   * Keeps this non-leaf tensor's gradient in `.grad` during `backward()`.
+   * @example
+   * const x = torch.ones(2, { requiresGrad: true });
+   * const y = x.mul(3);
+   * y.retainGrad();
+   * y.sum().backward();
+   * y.grad!.tolist(); // [1, 1]
+   */
+  retainGrad(): void {
+    if (!this.requiresGrad) throw new Error("can't retain_grad on Tensor that has requires_grad=False");
+    if (this.gradFn) this.gradFn.retainsGradOf = this;
+  }
+
+  /**
+   * Calls `hook(grad)` whenever a gradient for this tensor is computed; a returned tensor replaces
+   * the gradient. Returns a handle whose `remove()` unregisters it.
+   * @example
+   * const x = torch.ones(2, { requiresGrad: true });
+   * x.registerHook((g) => g.mul(10));
+   * x.sum().backward();
+   * x.grad!.tolist(); // [10, 10]
+   */
+  registerHook(hook: Hook): { remove(): void } {
+    const node = gradNodeOf(this);
+    if (!node) throw new Error("cannot register a hook on a tensor that doesn't require gradient");
+    node.hooks.push(hook);
+    return {
+      remove: () => {
+        const i = node.hooks.indexOf(hook);
+        if (i >= 0) node.hooks.splice(i, 1);
+      },
+    };
   }
 
   /** @internal The backend view of this tensor, for kernels. */
@@ -177,25 +272,32 @@ export class Tensor {
   }
 
   /**
-   * The value of a one-element tensor as a number (bools as `true`/`false`).
+   * The value of a one-element tensor as a number. A bool tensor gives 1 or 0 (Python's `True`
+   * and `False` are the integers 1 and 0 too); `tolist()` gives `true`/`false`. Always a number,
+   * so that `loss.item()` needs no cast in TypeScript.
    * @example
    * torch.tensor([[2.5]]).item(); // 2.5
+   * torch.tensor([1, 2]).gt(0).all().item(); // 1
    */
-  item(): number | boolean {
+  item(): number {
     this.syncReadable('item', 'itemAsync');
     return this.itemOf(this.toTypedArray());
   }
 
-  /** `item()` for every device. */
-  async itemAsync(): Promise<number | boolean> {
+  /**
+   * `item()` for every device, including `webgpu`.
+   * @example
+   * await torch.tensor(3).itemAsync(); // 3
+   */
+  async itemAsync(): Promise<number> {
     return this.itemOf(await this.data());
   }
 
-  private itemOf(values: TypedArray): number | boolean {
+  private itemOf(values: TypedArray): number {
     if (values.length !== 1) {
       throw new RangeError(`a Tensor with ${values.length} elements cannot be converted to Scalar`);
     }
-    return this.dtype === 'bool' ? values[0] !== 0 : values[0];
+    return values[0];
   }
 
   /**
@@ -253,6 +355,8 @@ export class Tensor {
     // PyTorch omits the dtype when it is a default one (float32, int64, bool). Kindling's int32
     // plays the part of PyTorch's int64, so only float64 is named.
     if (this.dtype === 'float64') suffixes.push('dtype=torch.float64');
+    if (this.gradFn) suffixes.push(`grad_fn=<${this.gradFn.name}>`);
+    else if (this.requiresGrad) suffixes.push('requires_grad=True');
     return formatTensor(this.toTypedArray(), this.shape, this.dtype, suffixes);
   }
 
@@ -365,6 +469,10 @@ export class Tensor {
   /** @see joining.split */
   split(splitSizeOrSections: number | number[], dim = 0): Tensor[] {
     return joining.split(this, splitSizeOrSections, dim);
+  }
+  /** @see joining.narrow */
+  narrow(dim: number, start: number, length: number): Tensor {
+    return joining.narrow(this, dim, start, length);
   }
   /** @see joining.chunk */
   chunk(chunks: number, dim = 0): Tensor[] {
@@ -676,7 +784,9 @@ export function fromArray(array: TypedArray, shape: Shape, device: Device = 'js'
   return wrap(device, backendOf(device).fromArray(array), dtype, shape);
 }
 
-/** @internal A view of `x`'s storage with other geometry. */
+/** @internal A view of `x`'s storage with other geometry; it remembers the tensor it views (`_base`). */
 export function viewOf(x: Tensor, shape: Shape, strides: readonly number[], offset: number): Tensor {
-  return new Tensor(x._storage, shape, strides, offset);
+  const view = new Tensor(x._storage, shape, strides, offset);
+  view._base = x._base ?? x;
+  return view;
 }

@@ -4,10 +4,13 @@
  * goes through.
  */
 import { backendOf, checkDevice, type Device } from '../device.js';
-import { allocArray, castScalar, category, checkDType, dtypeOfArray, scalarDType, type DType, type TypedArray } from '../dtype.js';
+import { allocArray, castScalar, category, checkDType, dtypeOfArray, isFloating, scalarDType, type DType, type TypedArray } from '../dtype.js';
 import { defaultGenerator, type Generator } from '../random.js';
 import { fmtShape, numelOf, parseShape, type Shape } from '../shape.js';
+import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
+import { record } from '../autograd/node.js';
 import { fromArray, Tensor, wrap, type TensorLike, type TensorOptions } from '../tensor.js';
+import { sumToShape } from './reduce.js';
 
 /** Nested arrays of numbers or booleans, as `torch.tensor` takes them. */
 export type NestedData = number | boolean | readonly NestedData[];
@@ -92,10 +95,8 @@ function inferShape(data: NestedData, depth: number, path: number[], shape: numb
 function inferDType(flat: readonly (number | boolean)[]): DType {
   if (flat.length === 0) return 'float32'; // torch.tensor([]) is float32
   if (flat.every((v) => typeof v === 'boolean')) return 'bool';
-  if (flat.some((v) => typeof v === 'boolean')) {
-    throw new TypeError('tensor(): cannot mix booleans and numbers in one tensor; convert them first');
-  }
-  return flat.every((v) => scalarDType(v) === 'int32') ? 'int32' : 'float32';
+  // mixed with numbers, booleans count as 0 and 1 (torch.tensor([True, 2]) is tensor([1, 2]))
+  return flat.every((v) => typeof v === 'boolean' || scalarDType(v) === 'int32') ? 'int32' : 'float32';
 }
 
 /**
@@ -173,6 +174,8 @@ export function full(shape: Shape, value: number | boolean, options?: TensorOpti
 export function eye(n: number, m?: number | TensorOptions, options?: TensorOptions): Tensor {
   const cols = typeof m === 'number' ? m : n;
   const opts = typeof m === 'object' ? m : options;
+  if (n < 0) throw new RangeError(`n must be greater or equal to 0, got ${n}`);
+  if (cols < 0) throw new RangeError(`m must be greater or equal to 0, got ${cols}`);
   const [rows, columns] = parseShape([[n, cols]], 'eye() size');
   const { dtype } = resolve(opts);
   const array = allocArray(dtype, rows * columns);
@@ -212,7 +215,8 @@ export function linspace(start: number, end: number, steps: number, options?: Te
   const array = allocArray(dtype, steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // like PyTorch, fill the first half forward from start and the second half backward from end
-  const half = Math.floor(steps / 2);
+  // (with one step there is no end to count back from: linspace(a, b, 1) is [a], as in PyTorch)
+  const half = steps === 1 ? 1 : Math.floor(steps / 2);
   for (let i = 0; i < steps; i++) array[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
   return build(array, [steps], { ...options, dtype });
 }
@@ -237,16 +241,21 @@ function random(args: readonly unknown[], sample: (g: Generator) => number, fall
  * torch.manualSeed(1);
  * const r = torch.rand(2, 3);
  * r.shape; // [2, 3]
- * r.ge(0).all().item() && r.lt(1).all().item(); // true
+ * r.ge(0).all().item() && r.lt(1).all().item(); // 1
  */
 export function rand(...args: (number | Shape | RandomOptions)[]): Tensor {
-  return random(args, (g) => g.random());
+  // a double in [1 - 2^-25, 1) rounds up to exactly 1 when stored as float32; cap draws at the
+  // largest float32 below 1 so that rand stays in [0, 1) for every dtype
+  return random(args, (g) => Math.min(g.random(), FLOAT32_BELOW_ONE));
 }
+
+/** The largest float32 less than 1. */
+const FLOAT32_BELOW_ONE = 1 - 2 ** -24;
 
 /**
  * Standard normal random numbers N(0, 1).
  * @example
- * torch.randn(1000).mean().abs().item() < 0.2; // true
+ * torch.randn(1000).mean().abs().lt(0.2).item(); // 1
  */
 export function randn(...args: (number | Shape | RandomOptions)[]): Tensor {
   return random(args, (g) => g.normal());
@@ -256,7 +265,7 @@ export function randn(...args: (number | Shape | RandomOptions)[]): Tensor {
  * Random integers in [low, high), like `torch.randint(low, high, size)`; `low` may be left out.
  * @example
  * torch.randint(10, [3]).dtype; // 'int32'
- * torch.randint(5, 7, [100]).ge(5).all().item(); // true
+ * torch.randint(5, 7, [100]).ge(5).all().item(); // 1
  */
 export function randint(lowOrHigh: number, highOrShape: number | Shape, shapeOrOptions?: Shape | RandomOptions, options?: RandomOptions): Tensor {
   const [low, high, shape, opts] =
@@ -317,13 +326,20 @@ export function randnLike(t: Tensor, options?: RandomOptions): Tensor {
 
 /** @internal `x` on `device` with `dtype` (`x` itself when both already match). */
 export function convert(x: Tensor, device: Device, dtype: DType): Tensor {
+  checkDType(dtype); // `x.to({ dtype })` hands the name over unchecked
   if (x.device === device && x.dtype === dtype) return x;
-  const from = backendOf(x.device);
-  if (x.device === device) return wrap(device, from.copy(x._view, dtype), dtype, x.shape);
-  // across devices, values travel through a typed array in row-major order
-  const values = from.readSync(from.copy(x._view, x.dtype), x.dtype);
-  const moved = wrap(device, backendOf(device).fromArray(values.slice()), x.dtype, x.shape);
-  return convert(moved, device, dtype);
+  const out = noGrad(() => {
+    const from = backendOf(x.device);
+    if (x.device === device) return wrap(device, from.copy(x._view, dtype), dtype, x.shape);
+    // across devices, values travel through a typed array in row-major order
+    const values = from.readSync(from.copy(x._view, x.dtype), x.dtype);
+    const moved = wrap(device, backendOf(device).fromArray(values.slice()), x.dtype, x.shape);
+    return convert(moved, device, dtype);
+  });
+  // the gradient goes back to x's device and dtype (none flows into integer or bool results)
+  if (!isFloating(dtype)) return out;
+  const [from, fromDtype] = [x.device, x.dtype];
+  return record('ToCopyBackward0', [x], out, (g) => [g.to({ device: from, dtype: fromDtype })]);
 }
 
 /** Makes `value` a tensor on `like`'s device; numbers take `dtype`. */
@@ -332,6 +348,24 @@ export function asTensor(value: TensorLike, like: Tensor, dtype: DType = like.dt
   const array = allocArray(dtype, 1);
   array[0] = castScalar(value, dtype);
   return fromArray(array, []).to(like.device);
+}
+
+/**
+ * @internal Checks that an in-place write to `x` is allowed by autograd's rules: a leaf that
+ * requires grad may only be changed under `noGrad` (as optimizers do); and Kindling does not
+ * track writes through a view into a tensor whose gradient is being recorded (PyTorch's
+ * CopySlices), so it refuses them rather than compute a wrong gradient.
+ */
+export function checkInplace(x: Tensor, ...values: (TensorLike | null | undefined)[]): void {
+  if (!isGradEnabled()) return;
+  if (x.isLeaf && x.requiresGrad) throw new Error('a leaf Variable that requires grad is being used in an in-place operation.');
+  const tracked = x.requiresGrad || values.some((v) => v instanceof Tensor && v.requiresGrad);
+  if (x._base && tracked) {
+    throw new Error(
+      'in-place write into a view of a tensor whose gradient is recorded: Kindling does not track it (PyTorch would rewrite the ' +
+        "base's history); write out of place instead, e.g. with torch.where or indexPut_ on the base tensor",
+    );
+  }
 }
 
 /** @internal Marks an in-place write: views share the storage's version counter, which autograd checks. */
@@ -346,8 +380,11 @@ export function bumpVersion(x: Tensor): void {
  */
 export function fill_(x: Tensor, value: TensorLike): Tensor {
   const v = value instanceof Tensor ? checkScalarTensor(value, 'fill_') : value;
+  checkInplace(x);
   backendOf(x.device).fill(x._view, castScalar(v, x.dtype));
   bumpVersion(x);
+  // the old values no longer matter: whatever produced x gets no gradient from here on
+  if (x.gradFn && isGradEnabled()) record('FillBackward0', [x], x, (g) => [g.mul(0)]);
   return x;
 }
 
@@ -358,18 +395,24 @@ function checkScalarTensor(t: Tensor, op: string): number | boolean {
 
 /**
  * Copies `src` into `x` in place; `src` broadcasts to `x`'s shape and is cast to its dtype, and may live on another device.
+ * The gradient flows to `src` (summed over broadcast dims); `x`'s old values get none.
  * @example
  * const x = torch.zeros(2, 2);
  * x.copy_(torch.tensor([1, 2]));
  * x.tolist(); // [[1, 2], [1, 2]]
  */
 export function copy_(x: Tensor, src: Tensor): Tensor {
-  return assign_(x, src.to(x.device));
+  checkInplace(x, src);
+  write(x, noGrad(() => src.to(x.device)));
+  const [shape, dtype] = [src.shape, src.dtype];
+  record('CopyBackwards', [x, src], x, (g) => [g.mul(0), sumToShape(g, shape).to(dtype)]);
+  return x;
 }
 
 /**
  * @internal The end of an in-place op such as `x.add_(y)`: the result, computed out of place,
  * must fit `x` without changing its shape or casting to a lower dtype category, as in PyTorch.
+ * Then it is written into `x`, and `x` takes over the result's place in the graph.
  */
 export function inplace_(x: Tensor, result: Tensor): Tensor {
   if (category(result.dtype) > category(x.dtype)) {
@@ -378,15 +421,21 @@ export function inplace_(x: Tensor, result: Tensor): Tensor {
   if (result.ndim > x.ndim || result.shape.some((s, i) => s !== x.shape[x.ndim - result.ndim + i] && s !== 1)) {
     throw new RangeError(`output with shape ${fmtShape(x.shape)} doesn't match the broadcast shape ${fmtShape(result.shape)}`);
   }
-  return assign_(x, result);
+  checkInplace(x, result);
+  write(x, result);
+  if (result.gradFn) {
+    x.gradFn = result.gradFn;
+    x.requiresGrad = true;
+  }
+  return x;
 }
 
-/** @internal Writes `value` (broadcast to `x`'s shape) into the view `x`: every in-place write ends here. */
-export function assign_(x: Tensor, value: Tensor): Tensor {
+/** @internal Writes `value` (broadcast to `x`'s shape, cast to its dtype) into the view `x`. */
+export function write(x: Tensor, value: Tensor): Tensor {
   if (value.device !== x.device) {
     throw new Error(`Expected all tensors to be on the same device, but found at least two devices, ${x.device} and ${value.device}!`);
   }
-  backendOf(x.device).copyInto(x._view, value.expand(x.shape)._view);
+  backendOf(x.device).copyInto(x._view, noGrad(() => value.expand(x.shape))._view);
   bumpVersion(x);
   return x;
 }

@@ -10,14 +10,18 @@ import type { BinaryOp, UnaryOp } from '../backend/backend.js';
 import { backendOf } from '../device.js';
 import { category, isFloating, promoteTypes, scalarDType, type DType } from '../dtype.js';
 import { broadcastShapes } from '../shape.js';
+import { record } from '../autograd/node.js';
+import { noGrad } from '../autograd/grad-mode.js';
 import { Tensor, wrap, type TensorLike } from '../tensor.js';
 import { asTensor } from './creation.js';
+import { sumToShape } from './reduce.js';
 
 /**
  * The dtype PyTorch computes `a op b op …` in (`torch.result_type`).
  * @example
  * torch.resultType(torch.tensor([1, 2]), 2.5); // 'float32'
- * torch.resultType(torch.tensor([1, 2]), torch.tensor(1.5, { dtype: 'float64' })); // 'float32'
+ * torch.resultType(torch.tensor([1.5, 2]), torch.tensor(1.5, { dtype: 'float64' })); // 'float32'
+ * torch.resultType(torch.tensor([1, 2]), torch.tensor(1.5, { dtype: 'float64' })); // 'float64'
  */
 export function resultType(...operands: TensorLike[]): DType {
   let dimensioned: DType | undefined;
@@ -58,6 +62,10 @@ function anchorOf(a: TensorLike, b: TensorLike): Tensor {
  * handed to the backend as views (broadcast dims have stride 0, so nothing is copied).
  */
 function binary(op: BinaryOp, a: TensorLike, b: TensorLike, dtype: DType): Tensor {
+  return noGrad(() => binaryForward(op, a, b, dtype));
+}
+
+function binaryForward(op: BinaryOp, a: TensorLike, b: TensorLike, dtype: DType): Tensor {
   const anchor = anchorOf(a, b);
   const x = asTensor(a, anchor, dtype).to(dtype);
   const y = asTensor(b, anchor, dtype).to(dtype);
@@ -70,7 +78,7 @@ function binary(op: BinaryOp, a: TensorLike, b: TensorLike, dtype: DType): Tenso
 
 /** Runs a unary kernel, first converting integer and bool inputs to float32 when the function is floating (exp, log, …). */
 function unary(op: UnaryOp, x: Tensor, floating = false): Tensor {
-  const input = floating && !isFloating(x.dtype) ? x.to('float32') : x;
+  const input = floating && !isFloating(x.dtype) ? noGrad(() => x.to('float32')) : x;
   const handle = backendOf(x.device).unary(op, input._view);
   return wrap(x.device, handle, op === 'logicalNot' ? 'bool' : input.dtype, x.shape);
 }
@@ -82,58 +90,115 @@ const floatingType = (a: TensorLike, b: TensorLike): DType => {
 };
 
 // ---- arithmetic -----------------------------------------------------------------------------
+//
+// Each differentiable op records its chain rule next to its forward. With g the gradient of the
+// output, an operand's gradient is the partial derivative times g, summed back over the dims the
+// operand was broadcast along (`gradFor`) and cast to the operand's dtype. A number operand gets none.
+
+/** The tensor operands of a binary op, for `record` (numbers need no gradient). */
+const operands = (...xs: (TensorLike | null | undefined)[]): (Tensor | null)[] => xs.map((x) => (x instanceof Tensor ? x : null));
+
+/** The gradient of operand `x` (computed only when it requires one), summed over its broadcast dims, in its dtype. */
+function gradFor(x: TensorLike | null | undefined, grad: () => Tensor): Tensor | null {
+  return x instanceof Tensor && x.requiresGrad ? sumToShape(grad(), x.shape).to(x.dtype) : null;
+}
+
+/** `alpha` for add/sub, checked as PyTorch does: integral results take only integral alphas. */
+function checkAlpha(alpha: number | undefined, dtype: DType): number {
+  if (alpha === undefined) return 1;
+  if (!isFloating(dtype) && !Number.isInteger(alpha)) {
+    throw new TypeError('For integral input tensors, argument alpha must not be a floating point number.');
+  }
+  return alpha;
+}
+
+/** `alpha * b`, computed once in the forward pass (the backward scales by alpha itself). */
+const scaled = (b: TensorLike, alpha: number): TensorLike =>
+  alpha === 1 ? b : b instanceof Tensor ? noGrad(() => mul(b, alpha)) : Number(b) * alpha;
 
 /**
  * `a + alpha * b`, broadcasting.
+ * ∂/∂a = 1, ∂/∂b = alpha.
  * @example
  * torch.tensor([1, 2]).add(torch.tensor([[10], [20]])).tolist(); // [[11, 12], [21, 22]]
  * torch.tensor([1, 2]).add(1, { alpha: 3 }).tolist(); // [4, 5]
  */
 export function add(a: TensorLike, b: TensorLike, options?: { alpha?: number }): Tensor {
-  const alpha = options?.alpha ?? 1;
-  return binary('add', a, alpha === 1 ? b : mul(b, alpha), resultType(a, b));
+  const alpha = checkAlpha(options?.alpha, resultType(a, b));
+  const out = binary('add', a, scaled(b, alpha), resultType(a, b));
+  return record('AddBackward0', operands(a, b), out, (g) => [gradFor(a, () => g), gradFor(b, () => (alpha === 1 ? g : g.mul(alpha)))]);
 }
 
 /**
  * `a - alpha * b`, broadcasting.
+ * ∂/∂a = 1, ∂/∂b = -alpha.
  * @example
  * torch.tensor([5, 7]).sub(2).tolist(); // [3, 5]
  */
 export function sub(a: TensorLike, b: TensorLike, options?: { alpha?: number }): Tensor {
   const dtype = resultType(a, b);
-  if (dtype === 'bool') {
+  const isBool = (x: TensorLike) => x instanceof Tensor && x.dtype === 'bool';
+  if (isBool(a) && isBool(b)) {
     throw new TypeError(
       'Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.',
     );
   }
-  const alpha = options?.alpha ?? 1;
-  return binary('sub', a, alpha === 1 ? b : mul(b, alpha), dtype);
+  if (isBool(a) || isBool(b)) {
+    throw new TypeError(
+      'Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.',
+    );
+  }
+  const alpha = checkAlpha(options?.alpha, dtype);
+  const out = binary('sub', a, scaled(b, alpha), dtype);
+  return record('SubBackward0', operands(a, b), out, (g) => [gradFor(a, () => g), gradFor(b, () => g.mul(-alpha))]);
 }
 
 /**
  * `a * b` elementwise (Python's `*`), broadcasting.
+ * ∂/∂a = b, ∂/∂b = a.
  * @example
  * torch.tensor([1, 2, 3]).mul(torch.tensor([4, 5, 6])).tolist(); // [4, 10, 18]
  */
 export function mul(a: TensorLike, b: TensorLike): Tensor {
-  return binary('mul', a, b, resultType(a, b));
+  const out = binary('mul', a, b, resultType(a, b));
+  return record('MulBackward0', operands(a, b), out, (g, [x, y]) => [gradFor(a, () => g.mul(y)), gradFor(b, () => g.mul(x))], saved(a, b, out));
+}
+
+/**
+ * What a product-like op saves for backward: each operand as a tensor (numbers become 0-d
+ * tensors), but only when the other operand's gradient needs it, as PyTorch does — so that
+ * `y.mul_(2)` does not save the `y` it overwrites.
+ */
+function saved(a: TensorLike, b: TensorLike, out: Tensor): (Tensor | undefined)[] {
+  const needs = (x: TensorLike) => x instanceof Tensor && x.requiresGrad;
+  return [needs(b) ? asTensor(a, out, out.dtype) : undefined, needs(a) ? asTensor(b, out, out.dtype) : undefined];
 }
 
 /**
  * `a / b`: true division (integers give float32), or rounded with `roundingMode` `'trunc'` or `'floor'`.
+ * ∂/∂a = 1/b, ∂/∂b = -a/b² = -out/b.
  * @example
  * torch.tensor([7, -7]).div(2).tolist(); // [3.5, -3.5]
  * torch.tensor([7, -7]).div(2, { roundingMode: 'floor' }).tolist(); // [3, -4]
  */
 export function div(a: TensorLike, b: TensorLike, options?: { roundingMode?: 'trunc' | 'floor' }): Tensor {
   switch (options?.roundingMode) {
-    case undefined:
-      return binary('div', a, b, floatingType(a, b));
+    case undefined: {
+      const out = binary('div', a, b, floatingType(a, b));
+      return record(
+        'DivBackward0',
+        operands(a, b),
+        out,
+        (g, [y, out]) => [gradFor(a, () => g.div(y)), gradFor(b, () => g.mul(out).div(y).neg())],
+        [asTensor(b, out, out.dtype), b instanceof Tensor && b.requiresGrad ? out : undefined],
+      );
+    }
     case 'floor':
       return floorDivide(a, b);
     case 'trunc': {
+      // rounded division is piecewise constant: no gradient, as in PyTorch
       const dtype = resultType(a, b);
-      return isFloating(dtype) ? binary('div', a, b, dtype).trunc() : binary('div', a, b, 'float64').trunc().to(dtype);
+      return noGrad(() => (isFloating(dtype) ? binary('div', a, b, dtype).trunc() : binary('div', a, b, 'float64').trunc().to(dtype)));
     }
     default:
       throw new RangeError(`div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '${options?.roundingMode}'`);
@@ -141,7 +206,7 @@ export function div(a: TensorLike, b: TensorLike, options?: { roundingMode?: 'tr
 }
 
 /**
- * `floor(a / b)`, Python's `//`.
+ * `floor(a / b)`, Python's `//` (not differentiable).
  * @example
  * torch.tensor([7, -7]).floorDivide(2).tolist(); // [3, -4]
  */
@@ -151,20 +216,47 @@ export function floorDivide(a: TensorLike, b: TensorLike): Tensor {
 
 /**
  * Python's `%`: the remainder has the sign of the divisor.
+ * `a % b = a - floor(a/b)·b`, so ∂/∂a = 1 and ∂/∂b = -floor(a/b).
  * @example
  * torch.tensor([5, -5]).remainder(3).tolist(); // [2, 1]
  */
 export function remainder(a: TensorLike, b: TensorLike): Tensor {
-  return binary('remainder', a, b, resultType(a, b));
+  const out = binary('remainder', a, b, resultType(a, b));
+  return record(
+    'RemainderBackward0',
+    operands(a, b),
+    out,
+    (g, [x, y]) => [gradFor(a, () => g), gradFor(b, () => g.mul(floorDivide(x, y)).neg())],
+    b instanceof Tensor && b.requiresGrad ? [asTensor(a, out), b] : [],
+  );
 }
 
 /**
  * `a ** b` elementwise.
+ * ∂/∂a = b·a^(b-1), ∂/∂b = a^b·ln a (taken as 0 where a = 0 and b ≥ 0, as PyTorch does).
  * @example
  * torch.tensor([1, 2, 3]).pow(2).tolist(); // [1, 4, 9]
  */
 export function pow(a: TensorLike, b: TensorLike): Tensor {
-  return binary('pow', a, b, resultType(a, b));
+  const out = binary('pow', a, b, resultType(a, b));
+  const name = !(b instanceof Tensor) ? 'PowBackward0' : a instanceof Tensor ? 'PowBackward1' : 'PowBackward2';
+  return record(
+    name,
+    operands(a, b),
+    out,
+    (g, [x, y, result]) => [
+      gradFor(a, () => g.mul(y).mul(pow(x, y.sub(1)))),
+      gradFor(b, () => where(x.eq(0).logicalAnd(y.ge(0)), 0, g.mul(result).mul(log(x)))),
+    ],
+    [asTensor(a, out), asTensor(b, out), out],
+  );
+}
+
+/** Gradient of an elementwise max/min: to the winner, split in half on ties (PyTorch's rule). */
+function extremumGrad(g: Tensor, x: Tensor, y: Tensor, wins: (x: Tensor, y: Tensor) => Tensor): [Tensor, Tensor] {
+  const tie = x.eq(y);
+  const half = g.div(2);
+  return [where(tie, half, where(wins(x, y), g, 0)), where(tie, half, where(wins(y, x), g, 0))];
 }
 
 /**
@@ -173,7 +265,11 @@ export function pow(a: TensorLike, b: TensorLike): Tensor {
  * torch.maximum(torch.tensor([1, 5]), torch.tensor([3, 2])).tolist(); // [3, 5]
  */
 export function maximum(a: Tensor, b: Tensor): Tensor {
-  return binary('maximum', a, b, resultType(a, b));
+  const out = binary('maximum', a, b, resultType(a, b));
+  return record('MaximumBackward0', [a, b], out, (g, [x, y]) => {
+    const [ga, gb] = extremumGrad(g, x, y, gt);
+    return [gradFor(a, () => ga), gradFor(b, () => gb)];
+  }, [a, b]);
 }
 
 /**
@@ -182,21 +278,41 @@ export function maximum(a: Tensor, b: Tensor): Tensor {
  * torch.minimum(torch.tensor([1, 5]), torch.tensor([3, 2])).tolist(); // [1, 2]
  */
 export function minimum(a: Tensor, b: Tensor): Tensor {
-  return binary('minimum', a, b, resultType(a, b));
+  const out = binary('minimum', a, b, resultType(a, b));
+  return record('MinimumBackward0', [a, b], out, (g, [x, y]) => {
+    const [ga, gb] = extremumGrad(g, x, y, lt);
+    return [gradFor(a, () => ga), gradFor(b, () => gb)];
+  }, [a, b]);
 }
 
 /**
  * Limits values to `[min, max]` (either bound may be left out; NaN stays NaN).
+ * The gradient passes where `min ≤ x ≤ max`; with tensor bounds, the bound that clipped gets it.
  * @example
  * torch.tensor([-2, 0.5, 3]).clamp(0, 1).tolist(); // [0, 0.5, 1]
  */
 export function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | null): Tensor {
   if (min == null && max == null) throw new TypeError("torch.clamp: At least one of 'min' or 'max' must not be None");
   const dtype = resultType(...[x, min, max].filter((v): v is TensorLike => v != null));
-  let out = x.to(dtype);
-  if (min != null) out = binary('maximum', out, min, dtype);
-  if (max != null) out = binary('minimum', out, max, dtype);
-  return out;
+  const out = noGrad(() => {
+    let y = x.to(dtype);
+    if (min != null) y = binary('maximum', y, min, dtype);
+    if (max != null) y = binary('minimum', y, max, dtype);
+    return y;
+  });
+  return record(
+    min instanceof Tensor || max instanceof Tensor ? 'ClampBackward0' : 'ClampBackward1',
+    operands(x, min, max),
+    out,
+    (g, [input, lo, hi]) => {
+      // out = min(max(x, lo), hi): x passes through inside [lo, hi]; lo wins where x < lo ≤ hi; hi wherever it clips
+      const inside = input.ge(lo).logicalAnd(input.le(hi));
+      const toLo = input.lt(lo).logicalAnd(lo.le(hi));
+      const toHi = input.gt(hi).logicalOr(lo.gt(hi));
+      return [gradFor(x, () => where(inside, g, 0)), gradFor(min, () => where(toLo, g, 0)), gradFor(max, () => where(toHi, g, 0))];
+    },
+    [x, asTensor(min ?? -Infinity, x, dtype), asTensor(max ?? Infinity, x, dtype)],
+  );
 }
 
 // ---- comparison and logic (results are bool) ------------------------------------------------
@@ -207,7 +323,11 @@ export function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | nul
  * torch.tensor([1, 2]).eq(2).tolist(); // [false, true]
  */
 export const eq = (a: TensorLike, b: TensorLike): Tensor => binary('eq', a, b, resultType(a, b));
-/** `a != b` elementwise. */
+/**
+ * `a != b` elementwise.
+ * @example
+ * torch.tensor([1, 2]).ne(2).tolist(); // [true, false]
+ */
 export const ne = (a: TensorLike, b: TensorLike): Tensor => binary('ne', a, b, resultType(a, b));
 /**
  * `a < b` elementwise.
@@ -215,11 +335,23 @@ export const ne = (a: TensorLike, b: TensorLike): Tensor => binary('ne', a, b, r
  * torch.tensor([1, 2, 3]).lt(2).tolist(); // [true, false, false]
  */
 export const lt = (a: TensorLike, b: TensorLike): Tensor => binary('lt', a, b, resultType(a, b));
-/** `a <= b` elementwise. */
+/**
+ * `a <= b` elementwise.
+ * @example
+ * torch.tensor([1, 2, 3]).le(2).tolist(); // [true, true, false]
+ */
 export const le = (a: TensorLike, b: TensorLike): Tensor => binary('le', a, b, resultType(a, b));
-/** `a > b` elementwise. */
+/**
+ * `a > b` elementwise.
+ * @example
+ * torch.tensor([1, 2, 3]).gt(2).tolist(); // [false, false, true]
+ */
 export const gt = (a: TensorLike, b: TensorLike): Tensor => binary('gt', a, b, resultType(a, b));
-/** `a >= b` elementwise. */
+/**
+ * `a >= b` elementwise.
+ * @example
+ * torch.tensor([1, 2, 3]).ge(2).tolist(); // [false, true, true]
+ */
 export const ge = (a: TensorLike, b: TensorLike): Tensor => binary('ge', a, b, resultType(a, b));
 /**
  * Elementwise AND of truth values (non-zero is true).
@@ -227,9 +359,17 @@ export const ge = (a: TensorLike, b: TensorLike): Tensor => binary('ge', a, b, r
  * torch.tensor([true, true]).logicalAnd(torch.tensor([true, false])).tolist(); // [true, false]
  */
 export const logicalAnd = (a: TensorLike, b: TensorLike): Tensor => binary('logicalAnd', a, b, resultType(a, b));
-/** Elementwise OR of truth values. */
+/**
+ * Elementwise OR of truth values.
+ * @example
+ * torch.tensor([true, false]).logicalOr(torch.tensor([false, false])).tolist(); // [true, false]
+ */
 export const logicalOr = (a: TensorLike, b: TensorLike): Tensor => binary('logicalOr', a, b, resultType(a, b));
-/** Elementwise XOR of truth values. */
+/**
+ * Elementwise XOR of truth values.
+ * @example
+ * torch.tensor([true, true]).logicalXor(torch.tensor([true, false])).tolist(); // [false, true]
+ */
 export const logicalXor = (a: TensorLike, b: TensorLike): Tensor => binary('logicalXor', a, b, resultType(a, b));
 
 /**
@@ -239,7 +379,7 @@ export const logicalXor = (a: TensorLike, b: TensorLike): Tensor => binary('logi
  */
 export function equal(a: Tensor, b: Tensor): boolean {
   if (a.shape.length !== b.shape.length || a.shape.some((s, i) => s !== b.shape[i])) return false;
-  return eq(a, b).all().item() as boolean;
+  return eq(a, b).all().item() === 1;
 }
 
 /**
@@ -253,11 +393,11 @@ export function allclose(a: Tensor, b: Tensor, options?: { rtol?: number; atol?:
   const [x, y] = [a.to(dtype), b.to(dtype)];
   let close = sub(x, y).abs().le(y.abs().mul(rtol).add(atol)).logicalOr(x.eq(y)); // eq: inf == inf
   if (equalNan) close = close.logicalOr(x.ne(x).logicalAnd(y.ne(y)));
-  return close.all().item() as boolean;
+  return close.all().item() === 1;
 }
 
 /**
- * `cond ? a : b` elementwise, broadcasting all three.
+ * `cond ? a : b` elementwise, broadcasting all three. The gradient goes to the operand picked.
  * @example
  * torch.where(torch.tensor([true, false]), torch.tensor([1, 2]), torch.tensor([9, 9])).tolist(); // [1, 9]
  */
@@ -266,18 +406,31 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
     throw new TypeError(`where expected condition to be a boolean tensor, but got a tensor with dtype ${cond.dtype}`);
   }
   const dtype = resultType(a, b);
-  const x = asTensor(a, cond, dtype).to(dtype);
-  const y = asTensor(b, cond, dtype).to(dtype);
-  checkSameDevice(cond, x, y);
-  const shape = broadcastShapes(cond.shape, x.shape, y.shape);
-  const handle = backendOf(cond.device).where(cond.expand(shape)._view, x.expand(shape)._view, y.expand(shape)._view);
-  return wrap(cond.device, handle, dtype, shape);
+  const out = noGrad(() => {
+    const x = asTensor(a, cond, dtype).to(dtype);
+    const y = asTensor(b, cond, dtype).to(dtype);
+    checkSameDevice(cond, x, y);
+    const shape = broadcastShapes(cond.shape, x.shape, y.shape);
+    const handle = backendOf(cond.device).where(cond.expand(shape)._view, x.expand(shape)._view, y.expand(shape)._view);
+    return wrap(cond.device, handle, dtype, shape);
+  });
+  // the gradient flows to whichever operand was picked
+  return record('WhereBackward0', operands(null, a, b), out, (g, [c]) => [null, gradFor(a, () => where(c, g, 0)), gradFor(b, () => where(c, 0, g))], [cond]);
 }
 
 // ---- functions of one tensor ----------------------------------------------------------------
+//
+// Each with its derivative: the output's gradient times f'(x), written with `x` or, where it is
+// cheaper, with the saved output `y = f(x)`.
+
+/** A differentiable unary op: `derivative(g, x, y)` is the input's gradient. */
+function unaryOp(op: UnaryOp, name: string, x: Tensor, derivative: (g: Tensor, x: Tensor, y: Tensor) => Tensor, floating = false): Tensor {
+  const out = unary(op, x, floating);
+  return record(name, [x], out, (g, [input, y]) => [derivative(g, input, y).to(x.dtype)], [x, out]);
+}
 
 /**
- * `-x`.
+ * `-x`. d/dx = -1.
  * @example
  * torch.tensor([1, -2]).neg().tolist(); // [-1, 2]
  */
@@ -287,65 +440,103 @@ export function neg(x: Tensor): Tensor {
       'Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.',
     );
   }
-  return unary('neg', x);
+  const out = unary('neg', x);
+  return record('NegBackward0', [x], out, (g) => [g.neg()]);
 }
 /**
- * `|x|`.
+ * `|x|`. d/dx = sign(x) (0 at 0).
  * @example
  * torch.tensor([-1.5, 2]).abs().tolist(); // [1.5, 2]
  */
-export const abs = (x: Tensor): Tensor => unary('abs', x);
-/** -1, 0 or 1 by the sign of each element. */
-export const sign = (x: Tensor): Tensor => unary('sign', x);
+export const abs = (x: Tensor): Tensor => unaryOp('abs', 'AbsBackward0', x, (g, x) => g.mul(sign(x)));
 /**
- * `e^x` (integers give float32).
+ * -1, 0 or 1 by the sign of each element. Its derivative is 0 almost everywhere.
+ * @example
+ * torch.tensor([-2, 0, 3]).sign().tolist(); // [-1, 0, 1]
+ */
+export const sign = (x: Tensor): Tensor => unaryOp('sign', 'SignBackward0', x, (g) => g.mul(0));
+/**
+ * `e^x` (integers give float32). d/dx = e^x = y.
  * @example
  * torch.tensor([0]).exp().tolist(); // [1]
  */
-export const exp = (x: Tensor): Tensor => unary('exp', x, true);
-/** Natural logarithm. */
-export const log = (x: Tensor): Tensor => unary('log', x, true);
+export const exp = (x: Tensor): Tensor => unaryOp('exp', 'ExpBackward0', x, (g, _x, y) => g.mul(y), true);
 /**
- * Square root.
+ * Natural logarithm. d/dx = 1/x.
+ * @example
+ * torch.tensor([1]).log().tolist(); // [0]
+ * torch.tensor([1]).log().dtype; // 'float32'
+ */
+export const log = (x: Tensor): Tensor => unaryOp('log', 'LogBackward0', x, (g, x) => g.div(x), true);
+/**
+ * Square root. d/dx = 1 / (2√x) = 1 / (2y).
  * @example
  * torch.tensor([4, 9]).sqrt().tolist(); // [2, 3]
  */
-export const sqrt = (x: Tensor): Tensor => unary('sqrt', x, true);
-/** `1 / √x`. */
-export const rsqrt = (x: Tensor): Tensor => unary('rsqrt', x, true);
-/** Sine. */
-export const sin = (x: Tensor): Tensor => unary('sin', x, true);
-/** Cosine. */
-export const cos = (x: Tensor): Tensor => unary('cos', x, true);
-/** Hyperbolic tangent. */
-export const tanh = (x: Tensor): Tensor => unary('tanh', x, true);
+export const sqrt = (x: Tensor): Tensor => unaryOp('sqrt', 'SqrtBackward0', x, (g, _x, y) => g.div(y.mul(2)), true);
 /**
- * The logistic function `1 / (1 + e^-x)`.
+ * `1 / √x`. d/dx = -x^(-3/2) / 2 = -y³/2.
+ * @example
+ * torch.tensor([4, 16]).rsqrt().tolist(); // [0.5, 0.25]
+ */
+export const rsqrt = (x: Tensor): Tensor => unaryOp('rsqrt', 'RsqrtBackward0', x, (g, _x, y) => g.mul(y.pow(3)).mul(-0.5), true);
+/**
+ * Sine. d/dx = cos x.
+ * @example
+ * torch.tensor([0]).sin().tolist(); // [0]
+ */
+export const sin = (x: Tensor): Tensor => unaryOp('sin', 'SinBackward0', x, (g, x) => g.mul(cos(x)), true);
+/**
+ * Cosine. d/dx = -sin x.
+ * @example
+ * torch.tensor([0]).cos().tolist(); // [1]
+ */
+export const cos = (x: Tensor): Tensor => unaryOp('cos', 'CosBackward0', x, (g, x) => g.mul(sin(x)).neg(), true);
+/**
+ * Hyperbolic tangent. d/dx = 1 - tanh²x = 1 - y².
+ * @example
+ * torch.tensor([0]).tanh().tolist(); // [0]
+ */
+export const tanh = (x: Tensor): Tensor => unaryOp('tanh', 'TanhBackward0', x, (g, _x, y) => g.mul(sub(1, y.mul(y))), true);
+/**
+ * The logistic function `σ(x) = 1 / (1 + e^-x)`. dσ/dx = σ(1 - σ) = y(1 - y).
  * @example
  * torch.tensor([0]).sigmoid().tolist(); // [0.5]
  */
-export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x, true);
+export const sigmoid = (x: Tensor): Tensor => unaryOp('sigmoid', 'SigmoidBackward0', x, (g, _x, y) => g.mul(y).mul(sub(1, y)), true);
 /**
- * `max(x, 0)`.
+ * `max(x, 0)`. d/dx = 1 where y > 0, else 0.
  * @example
  * torch.tensor([-1, 2]).relu().tolist(); // [0, 2]
  */
 export function relu(x: Tensor): Tensor {
-  if (x.dtype === 'bool') throw new TypeError('relu: "clamp_min_scalar_cpu" not implemented for \'Bool\'');
-  return unary('relu', x);
+  if (x.dtype === 'bool') throw new TypeError('Boolean inputs not supported for relu');
+  return unaryOp('relu', 'ReluBackward0', x, (g, _x, y) => where(y.gt(0), g, 0));
 }
-/** Largest integer ≤ x. */
-export const floor = (x: Tensor): Tensor => unary('floor', x);
-/** Smallest integer ≥ x. */
-export const ceil = (x: Tensor): Tensor => unary('ceil', x);
 /**
- * Nearest integer, halves to even, like PyTorch.
+ * Largest integer ≤ x. Piecewise constant: gradient 0.
+ * @example
+ * torch.tensor([-1.5, 1.5]).floor().tolist(); // [-2, 1]
+ */
+export const floor = (x: Tensor): Tensor => unaryOp('floor', 'FloorBackward0', x, (g) => g.mul(0));
+/**
+ * Smallest integer ≥ x. Gradient 0.
+ * @example
+ * torch.tensor([-1.5, 1.5]).ceil().tolist(); // [-1, 2]
+ */
+export const ceil = (x: Tensor): Tensor => unaryOp('ceil', 'CeilBackward0', x, (g) => g.mul(0));
+/**
+ * Nearest integer, halves to even, like PyTorch. Gradient 0.
  * @example
  * torch.tensor([0.5, 1.5, 2.5]).round().tolist(); // [0, 2, 2]
  */
-export const round = (x: Tensor): Tensor => unary('round', x);
-/** Integer part, rounding toward zero. */
-export const trunc = (x: Tensor): Tensor => unary('trunc', x);
+export const round = (x: Tensor): Tensor => unaryOp('round', 'RoundBackward0', x, (g) => g.mul(0));
+/**
+ * Integer part, rounding toward zero. Gradient 0.
+ * @example
+ * torch.tensor([-1.5, 1.5]).trunc().tolist(); // [-1, 1]
+ */
+export const trunc = (x: Tensor): Tensor => unaryOp('trunc', 'TruncBackward0', x, (g) => g.mul(0));
 /**
  * Elementwise NOT of truth values (non-zero is true).
  * @example

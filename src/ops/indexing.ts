@@ -8,10 +8,15 @@
  * (or `scatter` them into) the storage seen as one flat vector. Reads and writes share that path.
  */
 import { backendOf } from '../device.js';
-import { fmtShape, broadcastShapes, normalizeDim, type Shape } from '../shape.js';
+import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
+import { record } from '../autograd/node.js';
+import type { Device } from '../device.js';
+import type { DType } from '../dtype.js';
+import { fmtShape, broadcastShapes, normalizeDim, numelOf, type Shape } from '../shape.js';
 import { Tensor, viewOf, wrap, type IndexItem, type TensorLike } from '../tensor.js';
-import { arange, asTensor, assign_, bumpVersion, fromTypedArray, inplace_ } from './creation.js';
+import { arange, asTensor, bumpVersion, checkInplace, fromTypedArray, inplace_, write } from './creation.js';
 import { checkSameDevice, where } from './elementwise.js';
+import { sumToShape } from './reduce.js';
 
 /** A parsed slice `start:stop:step`; missing parts are undefined. */
 interface Slice {
@@ -138,7 +143,14 @@ function wrapIndex(index: Tensor, size: number, dim: number): Tensor {
  * in place; otherwise they go first.
  */
 function advancedOffsets({ view, advanced }: BasicResult): Tensor {
-  const indexShape = broadcastShapes(...advanced.map((a) => a.index.shape));
+  let indexShape: number[];
+  try {
+    indexShape = broadcastShapes(...advanced.map((a) => a.index.shape));
+  } catch {
+    throw new RangeError(
+      `shape mismatch: indexing tensors could not be broadcast together with shapes ${advanced.map((a) => fmtShape(a.index.shape)).join(', ')}`,
+    );
+  }
   const dims = advanced.map((a) => a.dim);
   const adjacent = dims.every((d, i) => i === 0 || d === dims[i - 1] + 1);
   const rest = view.shape.map((_, d) => d).filter((d) => !dims.includes(d));
@@ -164,10 +176,19 @@ function advancedOffsets({ view, advanced }: BasicResult): Tensor {
 /** The whole storage of `x` seen as one flat vector. */
 const flatStorage = (x: Tensor): Tensor => viewOf(x, [x._storage.length], [1], 0);
 
+/** PyTorch's node names for indexing: which kind of index made the result. */
+function indexNodeName(items: readonly IndexItem[]): string {
+  if (items.some((i) => i instanceof Tensor)) return 'IndexBackward0';
+  if (items.some((i) => typeof i === 'number')) return 'SelectBackward0';
+  if (items.some((i) => typeof i === 'string' && i !== ':' && i !== '...')) return 'SliceBackward0';
+  return items.includes(null) ? 'UnsqueezeBackward0' : 'AliasBackward0';
+}
+
 /**
  * PyTorch's `x[...]`: integers select, slice strings (`'1:3'`, `'::2'`, `':'`) and `'...'` keep
  * dims, `null` adds a dim, and int or bool tensors pick elements (advanced indexing, a copy).
  * Everything else returns a view that shares storage with `x`.
+ * The gradient is scattered back to the picked positions (summed where an index repeats).
  * @example
  * const x = torch.arange(12).reshape(3, 4);
  * x.index(0).tolist(); // [0, 1, 2, 3]
@@ -179,10 +200,55 @@ const flatStorage = (x: Tensor): Tensor => viewOf(x, [x._storage.length], [1], 0
  */
 export function index(x: Tensor, items: readonly IndexItem[]): Tensor {
   const basic = basicIndex(x, items);
-  if (basic.advanced.length === 0) return basic.view;
-  const offsets = advancedOffsets(basic);
-  const picked = wrap(x.device, backendOf(x.device).gather(flatStorage(x)._view, 0, offsets.reshape(-1)._view), x.dtype, [offsets.numel()]);
-  return picked.reshape(offsets.shape);
+  let out = basic.view;
+  if (basic.advanced.length) {
+    const offsets = advancedOffsets(basic);
+    const picked = backendOf(x.device).gather(flatStorage(x)._view, 0, offsets.reshape(-1)._view);
+    out = wrap(x.device, picked, x.dtype, offsets.shape);
+  }
+  const [shape, dtype, device, accumulate] = [x.shape, x.dtype, x.device, basic.advanced.length > 0];
+  return record(indexNodeName(items), [x], out, (g) => [indexPut(zerosOf(shape, dtype, device), items, g, accumulate)]);
+}
+
+const zerosOf = (shape: Shape, dtype: DType, device: Device): Tensor => wrap(device, backendOf(device).alloc(dtype, numelOf(shape)), dtype, shape);
+
+/** Writes `value` through the index into `x` itself, with no autograd bookkeeping. */
+function writeIndexed(x: Tensor, items: readonly IndexItem[], value: Tensor, accumulate: boolean): Tensor {
+  const basic = basicIndex(x, items);
+  const v = value.to(x.dtype);
+  if (basic.advanced.length === 0 && !accumulate) {
+    write(basic.view, v);
+    bumpVersion(x);
+    return x;
+  }
+  const offsets = basic.advanced.length ? advancedOffsets(basic) : basicOffsets(basic.view);
+  if (!broadcastsTo(v.shape, offsets.shape)) {
+    throw new RangeError(
+      `shape mismatch: value tensor of shape ${fmtShape(v.shape)} cannot be broadcast to indexing result of shape ${fmtShape(offsets.shape)}`,
+    );
+  }
+  const src = v.expand(offsets.shape).contiguous().reshape(-1);
+  backendOf(x.device).scatter(flatStorage(x)._view, 0, offsets.reshape(-1)._view, src._view, accumulate);
+  bumpVersion(x);
+  return x;
+}
+
+/**
+ * Out-of-place `indexPut_`: a copy of `x` with `value` written (or added) through the index.
+ * Gradients: `x` gets the output's gradient except where it was overwritten; `value` gets the
+ * gradient read back through the same index.
+ * @example
+ * torch.indexPut(torch.zeros(3), [torch.tensor([0, 0])], torch.tensor([1, 2], { dtype: 'float32' }), true).tolist(); // [3, 0, 0]
+ */
+export function indexPut(x: Tensor, items: readonly IndexItem[], value: TensorLike, accumulate = false): Tensor {
+  const v = asTensor(value, x, x.dtype);
+  checkSameDevice(x, v);
+  const out = noGrad(() => writeIndexed(x.clone(), items, v, accumulate));
+  const [shape, dtype] = [v.shape, v.dtype];
+  return record('IndexPutBackward0', [x, v], out, (g) => [
+    accumulate ? g : indexPut(g, items, 0),
+    sumToShape(index(g, items), shape).to(dtype),
+  ]);
 }
 
 /**
@@ -197,20 +263,17 @@ export function index(x: Tensor, items: readonly IndexItem[]): Tensor {
  * x.sum().item(); // 2
  */
 export function indexPut_(x: Tensor, items: readonly IndexItem[], value: TensorLike, options?: { accumulate?: boolean }): Tensor {
-  const basic = basicIndex(x, items);
   const v = asTensor(value, x, x.dtype);
   checkSameDevice(x, v);
-  if (basic.advanced.length === 0 && !options?.accumulate) {
-    assign_(basic.view, v.to(x.dtype));
-    bumpVersion(x);
-    return x;
-  }
-  const offsets = basic.advanced.length ? advancedOffsets(basic) : basicOffsets(basic.view);
-  const src = v.to(x.dtype).expand(offsets.shape).contiguous().reshape(-1);
-  backendOf(x.device).scatter(flatStorage(x)._view, 0, offsets.reshape(-1)._view, src._view, options?.accumulate ?? false);
-  bumpVersion(x);
-  return x;
+  checkInplace(x, v);
+  const accumulate = options?.accumulate ?? false;
+  if (isGradEnabled() && (x.requiresGrad || v.requiresGrad)) return inplace_(x, indexPut(x, items, v, accumulate));
+  return writeIndexed(x, items, v, accumulate);
 }
+
+/** True when `shape` broadcasts to exactly `target`. */
+const broadcastsTo = (shape: Shape, target: Shape): boolean =>
+  shape.length <= target.length && shape.every((s, i) => s === 1 || s === target[target.length - shape.length + i]);
 
 /** The storage offsets of every element of a view, for writes that accumulate. */
 function basicOffsets(view: Tensor): Tensor {
@@ -222,7 +285,7 @@ function checkGatherIndex(op: string, x: Tensor, dim: number, index: Tensor): nu
   const d = normalizeDim(dim, x.ndim);
   if (index.dtype !== 'int32') throw new TypeError(`${op}(): Expected dtype int32 for index, got ${index.dtype}`);
   if (index.ndim !== x.ndim && !(x.ndim <= 1 && index.ndim <= 1)) {
-    throw new RangeError('Index tensor must have the same number of dimensions as input tensor');
+    throw new RangeError(`Index tensor must have the same number of dimensions as ${op === 'gather' ? 'input' : 'self'} tensor`);
   }
   index.shape.forEach((s, i) => {
     if (i !== d && s > x.shape[i]) {
@@ -235,35 +298,65 @@ function checkGatherIndex(op: string, x: Tensor, dim: number, index: Tensor): nu
   return d;
 }
 
+/** Kernels index by coordinates, so 0-d operands travel as 1-element vectors. */
+const atLeast1d = (t: Tensor): Tensor => (t.ndim === 0 ? noGrad(() => t.reshape(1)) : t);
+
 /**
  * Picks values along `dim` by `index`: `out[i][j] = x[index[i][j]][j]` for dim 0, `x[i][index[i][j]]` for dim 1.
+ * The gradient is added back at the picked positions.
  * @example
  * const x = torch.tensor([[1, 2], [3, 4]]);
  * x.gather(1, torch.tensor([[0, 0], [1, 0]])).tolist(); // [[1, 1], [4, 3]]
  */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = checkGatherIndex('gather', x, dim, index);
-  // kernels index by coordinates, so 0-d operands travel as 1-element vectors
-  const [input, idx] = [atLeast1d(x), atLeast1d(index)];
-  return wrap(x.device, backendOf(x.device).gather(input._view, d, idx._view), x.dtype, index.shape);
+  const out = wrap(x.device, backendOf(x.device).gather(atLeast1d(x)._view, d, atLeast1d(index)._view), x.dtype, index.shape);
+  const [shape, dtype, device] = [x.shape, x.dtype, x.device];
+  return record('GatherBackward0', [x], out, (g, [idx]) => [scatterAdd(zerosOf(shape, dtype, device), d, idx, g)], [index]);
 }
 
-const atLeast1d = (t: Tensor): Tensor => (t.ndim === 0 ? t.reshape(1) : t);
-
-function scatterInto(x: Tensor, dim: number, index: Tensor, src: TensorLike, accumulate: boolean, op: string): Tensor {
-  const d = checkGatherIndex(op, x, dim, index);
-  if (src instanceof Tensor && src.dtype !== x.dtype) {
-    throw new TypeError(`${op}(): Expected self.dtype to be equal to src.dtype`);
-  }
-  const values = src instanceof Tensor ? src : asTensor(src, x).expand(index.shape);
-  if (src instanceof Tensor && index.shape.some((s, i) => s > src.shape[i])) {
-    throw new RangeError(`Expected index ${fmtShape(index.shape)} to be smaller than src ${fmtShape(src.shape)}`);
-  }
+/** The scatter kernel writing into `x` itself: `src` at `index` along `dim`, assigned or added. */
+function scatterInto(x: Tensor, d: number, index: Tensor, src: Tensor, accumulate: boolean): Tensor {
   // scatter reads src at the index's positions only
-  const srcView = src instanceof Tensor ? viewOf(values, index.shape, values.stride(), values.storageOffset()) : values;
+  const srcView = viewOf(src, index.shape, src.stride(), src.storageOffset());
   backendOf(x.device).scatter(atLeast1d(x)._view, d, atLeast1d(index)._view, atLeast1d(srcView)._view, accumulate);
   bumpVersion(x);
   return x;
+}
+
+/** Checks and prepares `src` for scatter: a tensor of `x`'s dtype covering the index, or a number broadcast over it. */
+function scatterSource(op: string, x: Tensor, index: Tensor, src: TensorLike): Tensor {
+  if (!(src instanceof Tensor)) return noGrad(() => asTensor(src, x).expand(index.shape));
+  if (src.dtype !== x.dtype) throw new TypeError(`${op}(): Expected self.dtype to be equal to src.dtype`);
+  if (index.shape.some((s, i) => s > src.shape[i])) {
+    throw new RangeError(`Expected index ${fmtShape(index.shape)} to be smaller than src ${fmtShape(src.shape)}`);
+  }
+  return src;
+}
+
+/**
+ * Out of place, writes `src` into a copy of `x` at `index` along `dim`: `out[index[i][j]][j] = src[i][j]`
+ * for dim 0. `src` may be a number. Gradients: `x` gets the output's gradient except where it was
+ * overwritten; `src` gets it gathered from where its values went.
+ * @example
+ * torch.zeros(2, 3).scatter(1, torch.tensor([[2], [0]]), 5).tolist(); // [[0, 0, 5], [5, 0, 0]]
+ */
+export function scatter(x: Tensor, dim: number, index: Tensor, src: TensorLike): Tensor {
+  const d = checkGatherIndex('scatter', x, dim, index);
+  const values = scatterSource('scatter', x, index, src);
+  const out = noGrad(() => scatterInto(x.clone(), d, index, values, false));
+  const srcShape = values.shape;
+  return record(src instanceof Tensor ? 'ScatterBackward0' : 'ScatterBackward1', [x, src instanceof Tensor ? src : null], out, (g, [idx]) => [
+    scatter(g, d, idx, 0),
+    src instanceof Tensor ? padTo(gather(g, d, idx), srcShape) : null,
+  ], [index]);
+}
+
+/** Pads `g` with zeros at the end of each dim up to `shape` (src may be larger than the index it is read through). */
+function padTo(g: Tensor, shape: Shape): Tensor {
+  if (g.shape.every((s, i) => s === shape[i])) return g;
+  const zeros = zerosOf(shape, g.dtype, g.device);
+  return indexPut(zeros, g.shape.map((s) => `:${s}`), g);
 }
 
 /**
@@ -273,29 +366,29 @@ function scatterInto(x: Tensor, dim: number, index: Tensor, src: TensorLike, acc
  * torch.zeros(5).scatter_(0, torch.tensor(3), 1).tolist(); // [0, 0, 0, 1, 0]
  */
 export function scatter_(x: Tensor, dim: number, index: Tensor, src: TensorLike): Tensor {
-  return scatterInto(x, dim, index, src, false, 'scatter');
-}
-
-/**
- * Out-of-place `scatter_`.
- * @example
- * torch.zeros(2, 3).scatter(1, torch.tensor([[2], [0]]), 5).tolist(); // [[0, 0, 5], [5, 0, 0]]
- */
-export function scatter(x: Tensor, dim: number, index: Tensor, src: TensorLike): Tensor {
-  return scatter_(x.clone(), dim, index, src);
+  checkInplace(x, src);
+  if (isGradEnabled() && (x.requiresGrad || (src instanceof Tensor && src.requiresGrad))) return inplace_(x, scatter(x, dim, index, src));
+  const d = checkGatherIndex('scatter', x, dim, index);
+  return scatterInto(x, d, index, scatterSource('scatter', x, index, src), false);
 }
 
 /**
  * Out of place, adds `src` into `x` at `index` along `dim` (repeated indices accumulate).
+ * Gradients: `x` gets the output's gradient; `src` gets it gathered from where its values went.
  * @example
  * torch.zeros(3).scatterAdd(0, torch.tensor([0, 0, 2]), torch.tensor([1, 2, 3], { dtype: 'float32' })).tolist(); // [3, 0, 3]
  */
 export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
-  return scatterInto(x.clone(), dim, index, src, true, 'scatter_add');
+  const d = checkGatherIndex('scatter_add', x, dim, index);
+  const values = scatterSource('scatter_add', x, index, src);
+  const out = noGrad(() => scatterInto(x.clone(), d, index, values, true));
+  const srcShape = src.shape;
+  return record('ScatterAddBackward0', [x, src], out, (g, [idx]) => [g, padTo(gather(g, d, idx), srcShape)], [index]);
 }
 
 /**
  * The slices of `x` along `dim` at the positions in a 1-D int index.
+ * The gradient is added back into the selected slices.
  * @example
  * torch.tensor([[1, 2], [3, 4], [5, 6]]).indexSelect(0, torch.tensor([2, 0])).tolist(); // [[5, 6], [1, 2]]
  */
@@ -305,12 +398,15 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   if (index.dtype !== 'int32') throw new TypeError(`index_select(): Expected dtype int32 for index, got ${index.dtype}`);
   const size = x.ndim === 0 ? 1 : x.shape[d];
   if (index.toTypedArray().some((k) => k < 0 || k >= size)) throw new RangeError('index out of range in self');
-  const input = x.ndim === 0 ? x.reshape(1) : x;
+  const input = atLeast1d(x);
   // broadcast the index across the other dims, then gather along `dim`
   const shape = input.shape.map((s, i) => (i === d ? index.numel() : s));
-  const idx = index.reshape(input.shape.map((_, i) => (i === d ? -1 : 1))).expand(shape);
-  const out = wrap(x.device, backendOf(x.device).gather(input._view, d, idx._view), x.dtype, shape);
-  return x.ndim === 0 ? out.reshape(index.shape) : out;
+  const idx = noGrad(() => index.reshape(input.shape.map((_, i) => (i === d ? -1 : 1))).expand(shape));
+  const out = wrap(x.device, backendOf(x.device).gather(input._view, d, idx._view), x.dtype, x.ndim === 0 ? index.shape : shape);
+  const [xShape, dtype, device] = [input.shape, x.dtype, x.device];
+  return record('IndexSelectBackward0', [x], out, (g, [i]) => [
+    scatterAdd(zerosOf(xShape, dtype, device), d, i, g.reshape(shape)).reshape(x.shape),
+  ], [idx]);
 }
 
 function checkMask(mask: Tensor): void {
@@ -319,6 +415,7 @@ function checkMask(mask: Tensor): void {
 
 /**
  * `value` where `mask` is true, `x` elsewhere (the mask broadcasts).
+ * Gradients: `x` where the mask is false; a tensor `value` gets the sum over the masked positions.
  * @example
  * torch.tensor([1, 2, 3]).maskedFill(torch.tensor([true, false, true]), 0).tolist(); // [0, 2, 0]
  */
@@ -327,7 +424,12 @@ export function maskedFill(x: Tensor, mask: Tensor, value: TensorLike): Tensor {
   if (value instanceof Tensor && value.ndim !== 0) {
     throw new RangeError(`masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ${value.ndim} dimension(s).`);
   }
-  return where(mask, asTensor(value, x, x.dtype).to(x.dtype), x);
+  const out = noGrad(() => where(mask, asTensor(value, x, x.dtype).to(x.dtype), x));
+  const [shape, vtype] = [x.shape, value instanceof Tensor ? value.dtype : x.dtype];
+  return record('MaskedFillBackward0', [x, value instanceof Tensor ? value : null], out, (g, [m]) => [
+    sumToShape(where(m, 0, g), shape),
+    value instanceof Tensor ? where(m, g, 0).sum().to(vtype) : null,
+  ], [mask]);
 }
 
 /**

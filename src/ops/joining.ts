@@ -1,9 +1,11 @@
 /**
  * Joining and splitting: `cat`, `stack`, and `split`/`chunk`/`unbind`, whose pieces are views.
  */
+import { noGrad } from '../autograd/grad-mode.js';
+import { record } from '../autograd/node.js';
 import { fmtShape, normalizeDim } from '../shape.js';
 import { Tensor, viewOf } from '../tensor.js';
-import { assign_, zeros } from './creation.js';
+import { write, zeros } from './creation.js';
 import { checkSameDevice, resultType } from './elementwise.js';
 
 /**
@@ -18,8 +20,24 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   if (from < 0 || from > size || length < 0 || from + length > size) {
     throw new RangeError(`start (${start}) + length (${length}) exceeds dimension size (${size}).`);
   }
+  return slice('SliceBackward0', x, d, from, length);
+}
+
+/**
+ * The view of `length` elements along dim `d` from `start`. Its gradient is the output's,
+ * padded with zeros along `d` back to the input's size.
+ */
+function slice(name: string, x: Tensor, d: number, start: number, length: number): Tensor {
   const shape = x.shape.map((s, i) => (i === d ? length : s));
-  return viewOf(x, shape, x.stride(), x.storageOffset() + from * x.stride(d));
+  const out = viewOf(x, shape, x.stride(), x.storageOffset() + start * x.stride(d));
+  const size = x.shape[d];
+  return record(name, [x], out, (g) => [padAlong(g, d, start, size)]);
+}
+
+/** `g` with zeros before and after it along dim `d`, so that it starts at `start` in a dim of `size`. */
+function padAlong(g: Tensor, d: number, start: number, size: number): Tensor {
+  const zerosOf = (n: number) => zeros(g.shape.map((s, i) => (i === d ? n : s)), { dtype: g.dtype, device: g.device });
+  return cat([zerosOf(start), g, zerosOf(size - start - g.shape[d])], d);
 }
 
 /**
@@ -53,10 +71,13 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const out = zeros(shape, { dtype: resultType(...parts), device: first.device });
   let start = 0;
   for (const t of parts) {
-    assign_(narrow(out, d, start, t.shape[d]), t.to(out.dtype));
+    write(viewOf(out, t.shape, out.stride(), out.storageOffset() + start * out.stride(d)), t);
     start += t.shape[d];
   }
-  return out;
+  // each input gets its own stretch of the output's gradient
+  const sizes = parts.map((t) => t.shape[d]);
+  const dtypes = parts.map((t) => t.dtype);
+  return record('CatBackward0', parts, out, (g) => split(g, sizes, d).map((piece, i) => piece.to(dtypes[i])));
 }
 
 /**
@@ -77,7 +98,9 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
     }
   });
   const d = normalizeDim(dim, first.ndim + 1);
-  return cat(tensors.map((t) => t.unsqueeze(d)), d);
+  const out = noGrad(() => cat(tensors.map((t) => t.unsqueeze(d)), d));
+  const dtypes = tensors.map((t) => t.dtype);
+  return record('StackBackward0', tensors, out, (g) => unbind(g, d).map((piece, i) => piece.to(dtypes[i])));
 }
 
 /**
@@ -108,7 +131,7 @@ export function split(x: Tensor, splitSizeOrSections: number | readonly number[]
   }
   let start = 0;
   return sizes.map((n) => {
-    const piece = narrow(x, d, start, n);
+    const piece = slice('SplitBackward0', x, d, start, n);
     start += n;
     return piece;
   });
@@ -122,6 +145,8 @@ export function split(x: Tensor, splitSizeOrSections: number | readonly number[]
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   if (!Number.isInteger(chunks) || chunks <= 0) throw new RangeError(`chunk expects \`chunks\` to be greater than 0, got: ${chunks}`);
   const size = x.shape[normalizeDim(dim, x.ndim)];
+  // an empty dim splits into `chunks` empty pieces, as in PyTorch
+  if (size === 0) return Array.from({ length: chunks }, () => split(x, 0, dim)[0]);
   return split(x, Math.ceil(size / chunks), dim);
 }
 
@@ -132,5 +157,9 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
  */
 export function unbind(x: Tensor, dim = 0): Tensor[] {
   const d = normalizeDim(dim, x.ndim);
-  return split(x, 1, d).map((t) => t.squeeze(d));
+  return Array.from({ length: x.shape[d] }, (_, i) => {
+    const piece = noGrad(() => narrow(x, d, i, 1).squeeze(d));
+    const size = x.shape[d];
+    return record('UnbindBackward0', [x], piece, (g) => [padAlong(g.unsqueeze(d), d, i, size)]);
+  });
 }

@@ -4,9 +4,11 @@
  */
 import { backendOf } from '../device.js';
 import { broadcastShapes, fmtShape, numelOf } from '../shape.js';
+import { noGrad } from '../autograd/grad-mode.js';
+import { record } from '../autograd/node.js';
 import { Tensor, wrap } from '../tensor.js';
 import { checkSameDevice } from './elementwise.js';
-import { torchTypeName } from './reduce.js';
+import { sumToShape, torchTypeName } from './reduce.js';
 
 function checkOperands(a: Tensor, b: Tensor): void {
   checkSameDevice(a, b);
@@ -16,13 +18,37 @@ function checkOperands(a: Tensor, b: Tensor): void {
   if (a.dtype === 'bool') throw new TypeError(`"addmm_impl_cpu_" not implemented for 'Bool'`);
 }
 
-/** The batched product of [..., M, K] and [..., K, N] whose batch dims are already broadcast to `batch`. */
+/** The batched product of [..., M, K] and [..., K, N] whose batch dims broadcast to `batch` (forward only). */
 function batched(a: Tensor, b: Tensor, batch: readonly number[]): Tensor {
   const [M, K, N] = [a.shape[a.ndim - 2], a.shape[a.ndim - 1], b.shape[b.ndim - 1]];
   const B = numelOf(batch);
-  const a3 = a.expand([...batch, M, K]).reshape(B, M, K);
-  const b3 = b.expand([...batch, K, N]).reshape(B, K, N);
+  const [a3, b3] = noGrad(() => [a.expand([...batch, M, K]).reshape(B, M, K), b.expand([...batch, K, N]).reshape(B, K, N)]);
   return wrap(a.device, backendOf(a.device).matmul(a3._view, b3._view), a.dtype, [...batch, M, N]);
+}
+
+/**
+ * Records a matrix product `out = a @ b` for autograd. With vectors lifted to matrices (a 1-D `a`
+ * is a row, a 1-D `b` a column) and g the output's gradient lifted the same way:
+ * ∂L/∂a = g @ bᵀ and ∂L/∂b = aᵀ @ g, each summed over the batch dims it was broadcast along.
+ * `lifted` is the output's shape with the vector dims kept (as size 1).
+ */
+function recordProduct(name: string, a: Tensor, b: Tensor, out: Tensor, lifted: readonly number[] = out.shape): Tensor {
+  const [aShape, bShape] = [a.shape, b.shape];
+  return record(
+    name,
+    [a, b],
+    out,
+    (g, [x, y]) => {
+      const left = aShape.length === 1 ? x.unsqueeze(0) : x;
+      const right = bShape.length === 1 ? y.unsqueeze(1) : y;
+      const grad = g.reshape(lifted); // the output's gradient with the vector dims put back: [..., M, N]
+      return [
+        a.requiresGrad ? sumToShape(grad.matmul(right.transpose(-1, -2)), left.shape).reshape(aShape) : null,
+        b.requiresGrad ? sumToShape(left.transpose(-1, -2).matmul(grad), right.shape).reshape(bShape) : null,
+      ];
+    },
+    [a, b],
+  );
 }
 
 const mmError = (a: Tensor, b: Tensor) =>
@@ -38,7 +64,7 @@ export function mm(a: Tensor, b: Tensor): Tensor {
   if (b.ndim !== 2) throw new RangeError(`mat2 must be a matrix`);
   checkOperands(a, b);
   if (a.shape[1] !== b.shape[0]) throw mmError(a, b);
-  return batched(a, b, []);
+  return recordProduct('MmBackward0', a, b, batched(a, b, []));
 }
 
 /**
@@ -55,7 +81,7 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
       `Expected size for first two dimensions of batch2 tensor to be: [${a.shape[0]}, ${a.shape[2]}] but got: [${b.shape[0]}, ${b.shape[1]}].`,
     );
   }
-  return batched(a, b, [a.shape[0]]);
+  return recordProduct('BmmBackward0', a, b, batched(a, b, [a.shape[0]]));
 }
 
 /**
@@ -76,7 +102,8 @@ export function dot(a: Tensor, b: Tensor): Tensor {
       `inconsistent tensor size, expected tensor [${a.shape[0]}] and src [${b.shape[0]}] to have the same number of elements, but got ${a.shape[0]} and ${b.shape[0]} elements respectively`,
     );
   }
-  return batched(a.unsqueeze(0), b.unsqueeze(1), []).reshape([]);
+  const out = noGrad(() => batched(a.unsqueeze(0), b.unsqueeze(1), []).reshape([]));
+  return recordProduct('DotBackward0', a, b, out, [1, 1]);
 }
 
 /**
@@ -98,29 +125,28 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     if (a.shape[1] !== b.shape[0]) {
       throw new RangeError(`size mismatch, got input (${a.shape[0]}), mat (${a.shape.join('x')}), vec (${b.shape[0]})`);
     }
-    return batched(a, b.unsqueeze(1), []).squeeze(-1);
+    return recordProduct('MvBackward0', a, b, noGrad(() => batched(a, b.unsqueeze(1), []).squeeze(-1)), [a.shape[0], 1]);
   }
   checkOperands(a, b);
-  const left = a.ndim === 1 ? a.unsqueeze(0) : a;
-  const right = b.ndim === 1 ? b.unsqueeze(1) : b;
-  if (left.shape[left.ndim - 1] !== right.shape[right.ndim - 2]) {
-    // PyTorch folds the batch into rows when it can, so its message names the folded shapes
-    const rows = numelOf(left.shape.slice(0, -1));
-    const folded = right.ndim === 2 ? `${rows}x${left.shape[left.ndim - 1]}` : left.shape.slice(-2).join('x');
-    throw new RangeError(`mat1 and mat2 shapes cannot be multiplied (${folded} and ${right.shape.slice(-2).join('x')})`);
+  const [left, right] = noGrad(() => [a.ndim === 1 ? a.unsqueeze(0) : a, b.ndim === 1 ? b.unsqueeze(1) : b]);
+  const batch = broadcastShapes(left.shape.slice(0, -2), right.shape.slice(0, -2));
+  const [K, K2] = [left.shape[left.ndim - 1], right.shape[right.ndim - 2]];
+  if (K !== K2) {
+    // PyTorch folds a batch against a matrix into one mm, and otherwise runs a bmm: its message names those shapes
+    if (right.ndim === 2) throw new RangeError(`mat1 and mat2 shapes cannot be multiplied (${numelOf(left.shape.slice(0, -1))}x${K} and ${K2}x${right.shape[1]})`);
+    const B = numelOf(batch);
+    throw new RangeError(`Expected size for first two dimensions of batch2 tensor to be: [${B}, ${K}] but got: [${B}, ${K2}].`);
   }
-  let batch: number[];
-  try {
-    batch = broadcastShapes(left.shape.slice(0, -2), right.shape.slice(0, -2));
-  } catch {
-    throw new RangeError(
-      `matmul: batch dims of ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be broadcast`,
-    );
-  }
-  let out = batched(left, right, batch);
-  if (a.ndim === 1) out = out.squeeze(-2);
-  if (b.ndim === 1) out = out.squeeze(-1);
-  return out;
+  const product = batched(left, right, batch);
+  const out = noGrad(() => {
+    let squeezed = product;
+    if (a.ndim === 1) squeezed = squeezed.squeeze(-2);
+    if (b.ndim === 1) squeezed = squeezed.squeeze(-1);
+    return squeezed;
+  });
+  // PyTorch's names for what its matmul turns into
+  const name = a.ndim === 2 && b.ndim === 2 ? 'MmBackward0' : a.ndim === 1 && b.ndim === 2 ? 'SqueezeBackward3' : 'UnsafeViewBackward0';
+  return recordProduct(name, a, b, out, product.shape);
 }
 
 /**

@@ -7,7 +7,9 @@
 import type { ReduceOp } from '../backend/backend.js';
 import { backendOf } from '../device.js';
 import { isFloating, type DType } from '../dtype.js';
-import { normalizeDim, numelOf } from '../shape.js';
+import { normalizeDim, numelOf, type Shape } from '../shape.js';
+import { noGrad } from '../autograd/grad-mode.js';
+import { record } from '../autograd/node.js';
 import { Tensor, wrap } from '../tensor.js';
 import { exp, log, maximum, minimum, sqrt, sub, where } from './elementwise.js';
 
@@ -36,6 +38,26 @@ function reduceWith(op: ReduceOp, x: Tensor, dims: readonly number[], keepdim: b
   return wrap(x.device, handle, outDtype, reducedShape(x, dims, keepdim));
 }
 
+/**
+ * The gradient of a reduction's input from the gradient `g` of its output: put back the reduced
+ * dims (as size 1) and broadcast over them, since each input element fed its output element.
+ */
+function expandGrad(g: Tensor, shape: Shape, dims: readonly number[], keepdim: boolean): Tensor {
+  return (keepdim ? g : g.reshape(shape.map((s, d) => (dims.includes(d) ? 1 : s)))).expand(shape);
+}
+
+/**
+ * Sums `g` down to `shape`: over leading dims it has and `shape` lacks, and over dims where
+ * `shape` has size 1. This undoes broadcasting, so it turns the gradient of a broadcast result
+ * into the gradient of the operand that was broadcast.
+ */
+export function sumToShape(g: Tensor, shape: Shape): Tensor {
+  if (g.shape.length === shape.length && g.shape.every((s, i) => s === shape[i])) return g;
+  const lead = g.ndim - shape.length;
+  const dims = g.shape.map((_, d) => d).filter((d) => d < lead || (shape[d - lead] === 1 && g.shape[d] !== 1));
+  return (dims.length ? sum(g, dims, true) : g).reshape(shape);
+}
+
 /** max/min/amax/amin have no value to give for an empty reduction. */
 function checkNonEmpty(x: Tensor, dims: readonly number[], name: string, dimGiven: boolean): void {
   if (x.numel() > 0) return;
@@ -61,7 +83,10 @@ const accumulateType = (dtype: DType): DType => (isFloating(dtype) ? dtype : 'in
  */
 export function sum(x: Tensor, dim?: number | readonly number[] | null, keepdim = false, options?: { dtype?: DType }): Tensor {
   const input = options?.dtype ? x.to(options.dtype) : x;
-  return reduceWith('sum', input, reducedDims(x, dim), keepdim, accumulateType(input.dtype));
+  const dims = reducedDims(x, dim);
+  const out = reduceWith('sum', input, dims, keepdim, accumulateType(input.dtype));
+  // ∂(Σ x)/∂x_i = 1: every input element gets its output's gradient
+  return record(dim == null ? 'SumBackward0' : 'SumBackward1', [input], out, (g) => [expandGrad(g, x.shape, dims, keepdim)]);
 }
 
 /**
@@ -77,7 +102,9 @@ export function mean(x: Tensor, dim?: number | readonly number[] | null, keepdim
   }
   const dims = reducedDims(x, dim);
   const count = numelOf(dims.map((d) => x.shape[d]));
-  return sum(x, dims, keepdim).div(count);
+  const out = noGrad(() => sum(x, dims, keepdim).div(count));
+  // ∂ mean / ∂x_i = 1 / N
+  return record(dim == null ? 'MeanBackward0' : 'MeanBackward1', [x], out, (g) => [expandGrad(g.div(count), x.shape, dims, keepdim)]);
 }
 
 /**
@@ -86,7 +113,21 @@ export function mean(x: Tensor, dim?: number | readonly number[] | null, keepdim
  * torch.tensor([1, 2, 3, 4]).prod().item(); // 24
  */
 export function prod(x: Tensor, dim?: number | null, keepdim = false): Tensor {
-  return reduceWith('prod', x, reducedDims(x, dim), keepdim, accumulateType(x.dtype));
+  const dims = reducedDims(x, dim);
+  const out = reduceWith('prod', x, dims, keepdim, accumulateType(x.dtype));
+  return record(dim == null ? 'ProdBackward0' : 'ProdBackward1', [x], out, (g, [input, y]) => [prodGrad(input, y, dims, keepdim).mul(expandGrad(g, x.shape, dims, keepdim))], [x, out]);
+}
+
+/**
+ * ∂(Π x)/∂x_i is the product of the other elements. Without zeros that is y / x_i; with exactly
+ * one zero it is the product of the non-zeros at the zero and 0 elsewhere; with more, 0 everywhere.
+ */
+function prodGrad(x: Tensor, y: Tensor, dims: readonly number[], keepdim: boolean): Tensor {
+  const isZero = x.eq(0);
+  const zeros = expandGrad(reduceWith('sum', isZero, dims, true, 'int32'), x.shape, dims, true);
+  const othersNonZero = expandGrad(reduceWith('prod', where(isZero, 1, x), dims, true, x.dtype), x.shape, dims, true);
+  const withoutZeros = expandGrad(y, x.shape, dims, keepdim).div(x);
+  return where(zeros.eq(0), withoutZeros, where(zeros.eq(1).logicalAnd(isZero), othersNonZero, 0));
 }
 
 /**
@@ -106,9 +147,15 @@ export function varOf(
   }
   const correction = options?.correction ?? (options?.unbiased === false ? 0 : 1);
   const dims = reducedDims(x, dim);
-  const count = numelOf(dims.map((d) => x.shape[d]));
-  const centered = sub(x, mean(x, dims, true));
-  return sum(centered.mul(centered), dims, keepdim).div(Math.max(0, count - correction));
+  const divisor = Math.max(0, numelOf(dims.map((d) => x.shape[d])) - correction);
+  const out = noGrad(() => {
+    const centered = sub(x, mean(x, dims, true));
+    return sum(centered.mul(centered), dims, keepdim).div(divisor);
+  });
+  // ∂ var / ∂x_i = 2 (x_i - mean) / (N - correction)
+  return record('VarBackward0', [x], out, (g, [input]) => [
+    expandGrad(g, x.shape, dims, keepdim).mul(sub(input, mean(input, dims, true))).mul(2 / divisor),
+  ], [x]);
 }
 
 /**
@@ -122,7 +169,14 @@ export function std(
   keepdim = false,
   options?: { correction?: number; unbiased?: boolean },
 ): Tensor {
-  return sqrt(varOf(x, dim, keepdim, options));
+  const dims = reducedDims(x, dim);
+  const out = noGrad(() => sqrt(varOf(x, dims, keepdim, options)));
+  const correction = options?.correction ?? (options?.unbiased === false ? 0 : 1);
+  const divisor = Math.max(0, numelOf(dims.map((d) => x.shape[d])) - correction);
+  // ∂ std / ∂x_i = (x_i - mean) / ((N - correction) · std)
+  return record('StdBackward0', [x], out, (g, [input, y]) => [
+    expandGrad(g.div(y.mul(divisor)), x.shape, dims, keepdim).mul(sub(input, mean(input, dims, true))),
+  ], [x, out]);
 }
 
 /**
@@ -132,8 +186,16 @@ export function std(
  */
 export function amax(x: Tensor, dim?: number | readonly number[] | null, keepdim = false): Tensor {
   const dims = reducedDims(x, dim);
-  checkNonEmpty(x, dims, 'amax', true);
-  return reduceWith('max', x, dims, keepdim, x.dtype);
+  checkNonEmpty(x, dims, 'amax', dims.length < x.ndim || dim != null);
+  const out = reduceWith('max', x, dims, keepdim, x.dtype);
+  return record('AmaxBackward0', [x], out, (g, [input, y]) => [evenlyToExtrema(g, input, y, dims, keepdim)], [x, out]);
+}
+
+/** The gradient of a max/min value, shared equally by the elements that attain it (PyTorch's rule for ties). */
+function evenlyToExtrema(g: Tensor, x: Tensor, y: Tensor, dims: readonly number[], keepdim: boolean): Tensor {
+  const hit = x.eq(expandGrad(y, x.shape, dims, keepdim));
+  const count = expandGrad(reduceWith('sum', hit, dims, true, x.dtype), x.shape, dims, true);
+  return where(hit, expandGrad(g, x.shape, dims, keepdim).div(count), 0);
 }
 
 /**
@@ -143,8 +205,9 @@ export function amax(x: Tensor, dim?: number | readonly number[] | null, keepdim
  */
 export function amin(x: Tensor, dim?: number | readonly number[] | null, keepdim = false): Tensor {
   const dims = reducedDims(x, dim);
-  checkNonEmpty(x, dims, 'amin', true);
-  return reduceWith('min', x, dims, keepdim, x.dtype);
+  checkNonEmpty(x, dims, 'amin', dims.length < x.ndim || dim != null);
+  const out = reduceWith('min', x, dims, keepdim, x.dtype);
+  return record('AminBackward0', [x], out, (g, [input, y]) => [evenlyToExtrema(g, input, y, dims, keepdim)], [x, out]);
 }
 
 /** The three forms of `max`/`min`: of everything, along a dim with indices, or against another tensor. */
@@ -155,18 +218,25 @@ function extremum(
   keepdim: boolean,
 ): Tensor | { values: Tensor; indices: Tensor } {
   if (dimOrOther instanceof Tensor) return kind === 'max' ? maximum(x, dimOrOther) : minimum(x, dimOrOther);
+  const name = kind === 'max' ? 'Max' : 'Min';
   if (dimOrOther === undefined) {
     const all = reducedDims(x, null);
     checkNonEmpty(x, all, kind, false);
-    return reduceWith(kind, x, all, false, x.dtype);
+    const out = reduceWith(kind, x, all, false, x.dtype);
+    return record(`${name}Backward1`, [x], out, (g, [input, y]) => [evenlyToExtrema(g, input, y, all, false)], [x, out]);
   }
-  const dim = reducedDims(x, dimOrOther);
-  checkNonEmpty(x, dim, kind, true);
-  return {
-    values: reduceWith(kind, x, dim, keepdim, x.dtype),
-    indices: argExtremum(kind === 'max' ? 'argmax' : 'argmin', x, dimOrOther, keepdim),
-  };
+  const dims = reducedDims(x, dimOrOther);
+  checkNonEmpty(x, dims, kind, true);
+  const indices = argExtremum(kind === 'max' ? 'argmax' : 'argmin', x, dimOrOther, keepdim);
+  const values = reduceWith(kind, x, dims, keepdim, x.dtype);
+  // along a dim, the whole gradient goes to the element `indices` picked
+  const d = dims[0] ?? 0;
+  const put = (g: Tensor, index: Tensor) =>
+    x.ndim === 0 ? g : zerosOf(x).scatter(d, keepdim ? index : index.unsqueeze(d), keepdim ? g : g.unsqueeze(d));
+  return { values: record(`${name}Backward0`, [x], values, (g, [index]) => [put(g, index)], [indices]), indices };
 }
+
+const zerosOf = (x: Tensor): Tensor => wrap(x.device, backendOf(x.device).alloc(x.dtype, x.numel()), x.dtype, x.shape);
 
 /**
  * `max()` is the largest element; `max(dim)` gives `{ values, indices }` along a dim; `max(other)`
@@ -232,11 +302,17 @@ export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = 
   const input = isFloating(x.dtype) ? x : x.to('float32');
   const dims = reducedDims(input, dim);
   if (input.numel() === 0) return log(sum(exp(input), dims, keepdim));
-  const m = amax(input, dims, true);
-  // an infinite max (all -inf, or a +inf) would give inf - inf = NaN: shift by 0 instead
-  const shift = where(m.abs().eq(Infinity), 0, m);
-  const out = log(sum(exp(sub(input, shift)), dims, true)).add(shift);
-  return keepdim ? out : out.squeeze(dims);
+  const out = noGrad(() => {
+    const m = amax(input, dims, true);
+    // an infinite max (all -inf, or a +inf) would give inf - inf = NaN: shift by 0 instead
+    const shift = where(m.abs().eq(Infinity), 0, m);
+    const y = log(sum(exp(sub(input, shift)), dims, true)).add(shift);
+    return keepdim ? y : y.squeeze(dims);
+  });
+  // ∂/∂x_i log Σ e^x = e^(x_i - y): the softmax
+  return record('LogsumexpBackward0', [x], out, (g, [x, y]) => [
+    expandGrad(g, x.shape, dims, keepdim).mul(exp(sub(x, expandGrad(y, x.shape, dims, keepdim)))),
+  ], [input, out]);
 }
 
 function checkFloating(x: Tensor, name: string): void {
@@ -251,8 +327,12 @@ function checkFloating(x: Tensor, name: string): void {
 export function softmax(x: Tensor, dim: number): Tensor {
   checkFloating(x, 'softmax');
   if (x.numel() === 0) return x.clone();
-  const e = exp(sub(x, amax(x, dim, true)));
-  return e.div(sum(e, dim, true));
+  const out = noGrad(() => {
+    const e = exp(sub(x, amax(x, dim, true)));
+    return e.div(sum(e, dim, true));
+  });
+  // with y = softmax(x): ∂L/∂x = y ⊙ (g - Σ_j g_j y_j)
+  return record('SoftmaxBackward0', [x], out, (g, [y]) => [y.mul(sub(g, sum(g.mul(y), dim, true)))], [out]);
 }
 
 /**
@@ -263,8 +343,12 @@ export function softmax(x: Tensor, dim: number): Tensor {
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   checkFloating(x, 'log_softmax');
   if (x.numel() === 0) return x.clone();
-  const shifted = sub(x, amax(x, dim, true));
-  return sub(shifted, log(sum(exp(shifted), dim, true)));
+  const out = noGrad(() => {
+    const shifted = sub(x, amax(x, dim, true));
+    return sub(shifted, log(sum(exp(shifted), dim, true)));
+  });
+  // with y = logSoftmax(x): ∂L/∂x = g - e^y · Σ_j g_j
+  return record('LogSoftmaxBackward0', [x], out, (g, [y]) => [sub(g, exp(y).mul(sum(g, dim, true)))], [out]);
 }
 
 /**
@@ -280,7 +364,7 @@ export function all(x: Tensor, dim?: number | null, keepdim = false): Tensor {
 /**
  * True where some element over `dim` is non-zero.
  * @example
- * torch.tensor([0, 0, 3]).any().item(); // true
+ * torch.tensor([0, 0, 3]).any().item(); // 1
  */
 export function any(x: Tensor, dim?: number | null, keepdim = false): Tensor {
   // a sum of 0/1 truth values is non-zero exactly when one is 1 (and 0 for no values)

@@ -5,7 +5,13 @@
  */
 import { backendOf } from '../device.js';
 import { contiguousStrides, fmtShape, normalizeDim, numelOf, parseShape, type Shape } from '../shape.js';
+import { record } from '../autograd/node.js';
 import { Tensor, viewOf, wrap } from '../tensor.js';
+import { sumToShape } from './reduce.js';
+
+// Every view's gradient is the same reshaping undone: the output's gradient laid back out in the
+// input's shape (reshape back, squeeze the inserted dim, apply the inverse permutation, sum the
+// expanded dims).
 
 /** Resolves one `-1` in a requested shape from the number of elements. */
 function inferSize(requested: readonly number[], numel: number): number[] {
@@ -15,6 +21,11 @@ function inferSize(requested: readonly number[], numel: number): number[] {
   const bad = shape.find((s, i) => i !== inferred && (!Number.isInteger(s) || s < 0));
   if (bad !== undefined) throw new RangeError(`invalid shape dimension ${bad}`);
   const known = numelOf(shape.filter((_, i) => i !== inferred));
+  if (inferred >= 0 && known === 0) {
+    throw new RangeError(
+      `cannot reshape tensor of 0 elements into shape ${fmtShape(requested)} because the unspecified dimension size -1 can be any value and is ambiguous`,
+    );
+  }
   if (inferred >= 0 && known !== 0 && numel % known === 0) shape[inferred] = numel / known;
   if (shape.includes(-1) || numelOf(shape) !== numel) {
     throw new RangeError(`shape '${fmtShape(requested)}' is invalid for input of size ${numel}`);
@@ -73,7 +84,13 @@ export function view(x: Tensor, args: readonly (number | Shape)[]): Tensor {
       "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.",
     );
   }
-  return viewOf(x, shape, strides, x.storageOffset());
+  return reshaped(x, shape, strides);
+}
+
+/** A view with new shape and strides over the same elements, recorded as `ViewBackward0`. */
+function reshaped(x: Tensor, shape: Shape, strides: readonly number[]): Tensor {
+  const from = x.shape;
+  return record('ViewBackward0', [x], viewOf(x, shape, strides, x.storageOffset()), (g) => [g.reshape(from)]);
 }
 
 /**
@@ -84,7 +101,7 @@ export function view(x: Tensor, args: readonly (number | Shape)[]): Tensor {
 export function reshape(x: Tensor, args: readonly (number | Shape)[]): Tensor {
   const shape = inferSize(readShape(args), x.numel());
   const strides = viewStrides(x.shape, x.stride(), shape);
-  return strides ? viewOf(x, shape, strides, x.storageOffset()) : view(contiguous(x), [shape]);
+  return strides ? reshaped(x, shape, strides) : view(contiguous(x), [shape]);
 }
 
 /**
@@ -108,7 +125,12 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
  */
 export function unflatten(x: Tensor, dim: number, sizes: Shape): Tensor {
   const d = normalizeDim(dim, x.ndim);
-  const inner = inferSize(sizes, x.shape[d]);
+  let inner: number[];
+  try {
+    inner = inferSize(sizes, x.shape[d]);
+  } catch {
+    throw new RangeError(`unflatten: Provided sizes ${fmtShape(sizes)} don't multiply up to the size of dim ${dim} (${x.shape[d]}) in the input tensor`);
+  }
   return view(x, [[...x.shape.slice(0, d), ...inner, ...x.shape.slice(d + 1)]]);
 }
 
@@ -122,12 +144,14 @@ export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
   const named = dim === undefined ? undefined : (typeof dim === 'number' ? [dim] : dim).map((d) => normalizeDim(d, x.ndim));
   const drop = (d: number) => x.shape[d] === 1 && (named === undefined || named.includes(d));
   const keep = x.shape.map((_, d) => d).filter((d) => !drop(d));
-  return viewOf(
+  const out = viewOf(
     x,
     keep.map((d) => x.shape[d]),
     keep.map((d) => x.stride(d)),
     x.storageOffset(),
   );
+  const from = x.shape;
+  return record(dim === undefined ? 'SqueezeBackward0' : 'SqueezeBackward1', [x], out, (g) => [g.reshape(from)]);
 }
 
 /**
@@ -142,7 +166,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   const strides = x.stride();
   shape.splice(d, 0, 1);
   strides.splice(d, 0, d < x.ndim ? strides[d] * x.shape[d] : 1);
-  return viewOf(x, shape, strides, x.storageOffset());
+  return record('UnsqueezeBackward0', [x], viewOf(x, shape, strides, x.storageOffset()), (g) => [g.squeeze(d)]);
 }
 
 /**
@@ -158,12 +182,19 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   }
   const order = dims.map((d) => normalizeDim(d, x.ndim));
   if (new Set(order).size !== order.length) throw new RangeError('permute(): duplicate dims are not allowed.');
-  return viewOf(
+  return permuted('PermuteBackward0', x, order);
+}
+
+/** The view with dims in `order`; its gradient is permuted back by the inverse order. */
+function permuted(name: string, x: Tensor, order: readonly number[]): Tensor {
+  const out = viewOf(
     x,
     order.map((d) => x.shape[d]),
     order.map((d) => x.stride(d)),
     x.storageOffset(),
   );
+  const inverse = order.map((_, d) => order.indexOf(d));
+  return record(name, [x], out, (g) => [g.permute(inverse)]);
 }
 
 /**
@@ -174,8 +205,8 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   const order = x.shape.map((_, d) => d);
   const [a, b] = [normalizeDim(dim0, x.ndim), normalizeDim(dim1, x.ndim)];
-  [order[a], order[b]] = [order[b], order[a]];
-  return permute(x, order);
+  if (x.ndim > 0) [order[a], order[b]] = [order[b], order[a]]; // a 0-d tensor transposes to itself
+  return permuted('TransposeBackward0', x, order);
 }
 
 /**
@@ -185,7 +216,7 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
  */
 export function t(x: Tensor): Tensor {
   if (x.ndim > 2) throw new RangeError(`t() expects a tensor with <= 2 dimensions, but self is ${x.ndim}D`);
-  return x.ndim < 2 ? x : transpose(x, 0, 1);
+  return permuted('TBackward0', x, x.ndim < 2 ? [0].slice(0, x.ndim) : [1, 0]);
 }
 
 /**
@@ -218,7 +249,9 @@ export function expand(x: Tensor, args: readonly (number | Shape)[]): Tensor {
   });
   const shape = sizes.map((size, i) => (size === -1 ? x.shape[i - lead] : size));
   parseShape([shape], 'expand size');
-  return viewOf(x, shape, strides, x.storageOffset());
+  const from = x.shape;
+  // each input element was read by every position it was repeated to: sum their gradients
+  return record('ExpandBackward0', [x], viewOf(x, shape, strides, x.storageOffset()), (g) => [sumToShape(g, from)]);
 }
 
 /**
@@ -239,7 +272,7 @@ export function contiguous(x: Tensor): Tensor {
  * a.tolist(); // [0, 0]
  */
 export function clone(x: Tensor): Tensor {
-  return wrap(x.device, backendOf(x.device).copy(x._view, x.dtype), x.dtype, x.shape);
+  return record('CloneBackward0', [x], wrap(x.device, backendOf(x.device).copy(x._view, x.dtype), x.dtype, x.shape), (g) => [g]);
 }
 
 /**
@@ -248,5 +281,5 @@ export function clone(x: Tensor): Tensor {
  * torch.ones(2, { requiresGrad: true }).detach().requiresGrad; // false
  */
 export function detach(x: Tensor): Tensor {
-  return viewOf(x, x.shape, x.stride(), x.storageOffset());
+  return new Tensor(x._storage, x.shape, x.stride(), x.storageOffset());
 }

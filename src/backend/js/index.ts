@@ -74,6 +74,26 @@ function roundHalfToEven(x: number): number {
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
+/**
+ * Python's floor division for floats, as PyTorch computes it: from the exact remainder
+ * `fmod(a, b)` rather than `floor(a / b)`, so that `1 // -inf` is -1 and `inf // 1` is NaN.
+ */
+function pyFloorDivide(a: number, b: number): number {
+  if (b === 0) return a / b;
+  const mod = a % b; // C's fmod
+  let div = (a - mod) / b;
+  if (mod !== 0 && b < 0 !== mod < 0) div -= 1;
+  if (div === 0) return Math.sign(a / b) * 0; // a signed zero
+  const floored = Math.floor(div);
+  return div - floored > 0.5 ? floored + 1 : floored;
+}
+
+/** C's `pow`, which PyTorch follows: 1 to any power, and -1 to ±inf, are 1 (Math.pow says NaN). */
+function cPow(a: number, b: number): number {
+  if (a === 1 || (a === -1 && Math.abs(b) === Infinity)) return 1;
+  return Math.pow(a, b);
+}
+
 /** Python's modulo: the result takes the sign of the divisor, `a - floor(a / b) * b`. */
 function pyRemainder(a: number, b: number): number {
   const r = a % b;
@@ -85,9 +105,9 @@ const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,
   div: (a, b) => a / b,
-  floorDivide: (a, b) => Math.floor(a / b),
+  floorDivide: pyFloorDivide,
   remainder: pyRemainder,
-  pow: (a, b) => Math.pow(a, b),
+  pow: cPow,
   // maximum/minimum propagate NaN, unlike Math.max on an unordered pair it matches PyTorch exactly
   maximum: (a, b) => (a !== a || b !== b ? NaN : a > b ? a : b),
   minimum: (a, b) => (a !== a || b !== b ? NaN : a < b ? a : b),
@@ -113,11 +133,14 @@ const int32Fns: Partial<Record<BinaryOp, (a: number, b: number) => number>> = {
     if (b === 0) throw new RangeError('ZeroDivisionError: integer modulo by zero');
     return pyRemainder(a, b);
   },
-  // integer powers: exact while representable, then wrap to 32 bits like C
+  // integer powers: exact while representable, then wrap to 32 bits like C. Square-and-multiply
+  // (a^b = (a^2)^(b/2) · a^(b mod 2)) takes log2(b) steps, so a huge exponent cannot hang the loop.
   pow: (a, b) => {
     if (b < 0) throw new RangeError('Integers to negative integer powers are not allowed.');
     let r = 1;
-    for (let i = 0; i < b; i++) r = Math.imul(r, a);
+    for (let base = a, e = b; e > 0; e = Math.floor(e / 2), base = Math.imul(base, base)) {
+      if (e % 2 === 1) r = Math.imul(r, base);
+    }
     return r;
   },
 };
@@ -148,8 +171,9 @@ export const jsBackend: Backend<TypedArray> = {
   copyInto(dst, src) {
     const to = offsetsOf(dst);
     const from = offsetsOf(src);
-    // read everything first: src and dst may overlap in the same storage
-    const values = from.map((o) => src.storage[o]);
+    // read everything first: src and dst may overlap in the same storage. (Not `from.map`: on an
+    // Int32Array that would build an Int32Array and truncate float values.)
+    const values = Array.from(from, (o) => src.storage[o]);
     const convert = dst.dtype === 'bool' ? toBool : (x: number) => x;
     for (let i = 0; i < to.length; i++) dst.storage[to[i]] = convert(values[i]);
   },

@@ -1,0 +1,348 @@
+/**
+ * PyTorch is the judge: replays every case of test/fixtures/ops.json (recorded from PyTorch by
+ * tools/fixtures_ops.py; regenerate with `npm run fixtures`) through Kindling on every device in
+ * `devices` (test/devices.ts), and compares shape, dtype and values (or the error message). Results
+ * are read with `await x.data()`, which works on every device.
+ *
+ * Tolerances: float32 |a - e| <= 1e-6 + 1e-5·|e| (a case may carry a larger `atol` where sums of
+ * products cancel), float64 1e-12 + 1e-12·|e|; int32 and bool exact; NaN matches NaN; the sign of
+ * zero is checked only in cases marked `signed_zero`.
+ * Error cases check that Kindling throws and that its message contains the fixture's `message`
+ * (the part of PyTorch's message Kindling should reproduce verbatim). The error class is not
+ * checked: JavaScript has no IndexError/ValueError.
+ */
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as torch from '../src/index.js';
+import type { DType, Device, Tensor } from '../src/index.js';
+import { devices } from './devices.js'; // the shared per-device list: new backends are appended there
+
+/** Why a device can't run a case, or undefined when it can. */
+function skipReason(device: Device, c: Case): string | undefined {
+  if (device === 'webgpu' && JSON.stringify(c).includes('float64')) return 'webgpu has no float64';
+  return undefined;
+}
+
+// ---- fixture format (see tools/fixtures_ops.py) -----------------------------------------------
+
+type Num = number | boolean | 'nan' | 'inf' | '-inf';
+type ViewStep =
+  | ['transpose', number, number]
+  | ['permute', number[]]
+  | ['slice', number, number | null, number | null, number]
+  | ['expand', number[]];
+interface TensorSpec {
+  data: Num[];
+  shape: number[];
+  dtype: DType;
+  view?: ViewStep[];
+}
+interface TensorResult {
+  shape: number[];
+  dtype: DType;
+  data: Num[];
+}
+interface ErrorResult {
+  error: string;
+  message: string;
+  /** The same message as a newer PyTorch words it (the fixture's torch is 1.13); either passes. */
+  message_alternatives?: string[];
+}
+interface MaxMinResult {
+  values: TensorResult;
+  indices: TensorResult;
+}
+type Expected = TensorResult | TensorResult[] | MaxMinResult | ErrorResult | Num;
+interface Case {
+  name: string;
+  op: string;
+  inputs: TensorSpec[];
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+  expected: Expected;
+  signed_zero?: boolean;
+  /** float32 absolute tolerance for this case, where sums of products cancel (random-float matmul). */
+  atol?: number;
+}
+
+const fixture = JSON.parse(readFileSync(new URL('./fixtures/ops.json', import.meta.url), 'utf8')) as { cases: Case[] };
+
+const decodeNum = (v: Num): number | boolean =>
+  v === 'nan' ? NaN : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : v;
+
+/** Decodes args/kwargs: "nan"/"inf"/"-inf" become numbers, `{ input: k }` becomes inputs[k]. */
+function decodeArgs(a: unknown, inputs: Tensor[]): any {
+  if (Array.isArray(a)) return a.map((x) => decodeArgs(x, inputs));
+  if (a === 'nan' || a === 'inf' || a === '-inf') return decodeNum(a);
+  if (a !== null && typeof a === 'object') {
+    const entries = Object.entries(a);
+    if (entries.length === 1 && entries[0][0] === 'input') return inputs[entries[0][1] as number];
+    return Object.fromEntries(entries.map(([k, v]) => [k, decodeArgs(v, inputs)]));
+  }
+  return a;
+}
+
+/** Builds an input: a contiguous tensor from the flat data, then the view steps (non-contiguous inputs). */
+function makeInput(spec: TensorSpec, device: Device): Tensor {
+  const values = spec.data.map((v) => Number(decodeNum(v)));
+  const array =
+    spec.dtype === 'float32' ? Float32Array.from(values)
+    : spec.dtype === 'float64' ? Float64Array.from(values)
+    : spec.dtype === 'int32' ? Int32Array.from(values)
+    : Uint8Array.from(values);
+  let t = torch.tensor(array, { dtype: spec.dtype, shape: spec.shape, device });
+  for (const step of spec.view ?? []) {
+    switch (step[0]) {
+      case 'transpose':
+        t = t.transpose(step[1], step[2]);
+        break;
+      case 'permute':
+        t = t.permute(...step[1]);
+        break;
+      case 'slice': {
+        const [, dim, start, stop, by] = step;
+        t = t.index(...new Array<string>(dim).fill(':'), `${start ?? ''}:${stop ?? ''}:${by}`);
+        break;
+      }
+      case 'expand':
+        t = t.expand(...step[1]);
+        break;
+    }
+  }
+  return t;
+}
+
+// ---- the Kindling side of the op table (tools/fixtures_ops.py has the torch side, entry for entry)
+// inputs: the case's tensors; a: its decoded args; kw: its kwargs. A binary op's second operand is
+// inputs[1] or, when the case has one input, the number a[0].
+
+type OpFn = (inputs: Tensor[], a: any[], kw: any, device: Device) => unknown;
+const opts = (kw: Record<string, unknown>) => (Object.keys(kw).length ? kw : undefined);
+
+const ops: Record<string, OpFn> = {
+  // creation (kwargs: { dtype }; the device under test is added)
+  tensor: (_, [data], kw, device) => torch.tensor(data, { ...kw, device }),
+  zeros: (_, [shape], kw, device) => torch.zeros(shape, { ...kw, device }),
+  ones: (_, [shape], kw, device) => torch.ones(shape, { ...kw, device }),
+  full: (_, [shape, value], kw, device) => torch.full(shape, value, { ...kw, device }),
+  eye: (_, [n, m], kw, device) => torch.eye(n, m, { ...kw, device }),
+  arange: (_, a, kw, device) => (torch.arange as (...args: unknown[]) => Tensor)(...a, { ...kw, device }),
+  linspace: (_, [start, end, steps], kw, device) => torch.linspace(start, end, steps, { ...kw, device }),
+  zerosLike: ([x], _, kw) => torch.zerosLike(x, opts(kw)),
+  onesLike: ([x], _, kw) => torch.onesLike(x, opts(kw)),
+  fullLike: ([x], [value], kw) => torch.fullLike(x, value, opts(kw)),
+  // elementwise, one argument
+  neg: ([x]) => x.neg(),
+  abs: ([x]) => x.abs(),
+  exp: ([x]) => x.exp(),
+  log: ([x]) => x.log(),
+  sqrt: ([x]) => x.sqrt(),
+  rsqrt: ([x]) => x.rsqrt(),
+  sin: ([x]) => x.sin(),
+  cos: ([x]) => x.cos(),
+  tanh: ([x]) => x.tanh(),
+  sigmoid: ([x]) => x.sigmoid(),
+  relu: ([x]) => x.relu(),
+  sign: ([x]) => x.sign(),
+  floor: ([x]) => x.floor(),
+  ceil: ([x]) => x.ceil(),
+  round: ([x]) => x.round(),
+  trunc: ([x]) => x.trunc(),
+  logicalNot: ([x]) => x.logicalNot(),
+  clamp: ([x], [min, max]) => x.clamp(min, max),
+  // elementwise, two arguments
+  add: ([x, y], a, kw) => x.add(y ?? a[0], opts(kw)),
+  sub: ([x, y], a, kw) => x.sub(y ?? a[0], opts(kw)),
+  mul: ([x, y], a) => x.mul(y ?? a[0]),
+  div: ([x, y], a) => x.div(y ?? a[0]),
+  pow: ([x, y], a) => x.pow(y ?? a[0]),
+  maximum: ([x, y]) => x.maximum(y),
+  minimum: ([x, y]) => x.minimum(y),
+  eq: ([x, y], a) => x.eq(y ?? a[0]),
+  ne: ([x, y], a) => x.ne(y ?? a[0]),
+  lt: ([x, y], a) => x.lt(y ?? a[0]),
+  le: ([x, y], a) => x.le(y ?? a[0]),
+  gt: ([x, y], a) => x.gt(y ?? a[0]),
+  ge: ([x, y], a) => x.ge(y ?? a[0]),
+  floorDivide: ([x, y], a) => x.floorDivide(y ?? a[0]),
+  remainder: ([x, y], a) => x.remainder(y ?? a[0]),
+  logicalAnd: ([x, y]) => x.logicalAnd(y),
+  logicalOr: ([x, y]) => x.logicalOr(y),
+  // linear algebra
+  matmul: ([x, y]) => x.matmul(y),
+  mm: ([x, y]) => x.mm(y),
+  bmm: ([x, y]) => x.bmm(y),
+  dot: ([x, y]) => x.dot(y),
+  outer: ([x, y]) => x.outer(y),
+  // reductions: a = [dim?, keepdim?]; dim may be a number, a list or null
+  sum: ([x], [dim, keepdim]) => x.sum(dim, keepdim),
+  mean: ([x], [dim, keepdim]) => x.mean(dim, keepdim),
+  prod: ([x], [dim, keepdim]) => x.prod(dim, keepdim),
+  amax: ([x], [dim, keepdim]) => x.amax(dim, keepdim),
+  amin: ([x], [dim, keepdim]) => x.amin(dim, keepdim),
+  argmax: ([x], [dim, keepdim]) => x.argmax(dim, keepdim),
+  argmin: ([x], [dim, keepdim]) => x.argmin(dim, keepdim),
+  logsumexp: ([x], [dim, keepdim]) => x.logsumexp(dim, keepdim),
+  var: ([x], [dim, keepdim], kw) => x.var(dim, keepdim, opts(kw)),
+  std: ([x], [dim, keepdim], kw) => x.std(dim, keepdim, opts(kw)),
+  max: ([x, y], [dim, keepdim]) => (y ? x.max(y) : dim === undefined ? x.max() : x.max(dim, keepdim)),
+  min: ([x, y], [dim, keepdim]) => (y ? x.min(y) : dim === undefined ? x.min() : x.min(dim, keepdim)),
+  softmax: ([x], [dim]) => x.softmax(dim),
+  logSoftmax: ([x], [dim]) => x.logSoftmax(dim),
+  // views
+  reshape: ([x], [shape]) => x.reshape(shape),
+  view: ([x], [shape]) => x.view(shape),
+  flatten: ([x], [start, end]) => x.flatten(start, end),
+  unflatten: ([x], [dim, sizes]) => x.unflatten(dim, sizes),
+  squeeze: ([x], [dim]) => x.squeeze(dim),
+  unsqueeze: ([x], [dim]) => x.unsqueeze(dim),
+  permute: ([x], dims) => x.permute(...dims),
+  transpose: ([x], [d0, d1]) => x.transpose(d0, d1),
+  t: ([x]) => x.t(),
+  expand: ([x], sizes) => x.expand(...sizes),
+  contiguous: ([x]) => x.contiguous(),
+  clone: ([x]) => x.clone(),
+  // indexing: index items are numbers, slice strings, '...', null (new axis) or tensors
+  index: ([x], items) => x.index(...items),
+  indexPut_: ([x], [items, value]) => (x.indexPut_(items, value), x),
+  gather: ([x], [dim, index]) => x.gather(dim, index),
+  scatter: ([x], [dim, index, src]) => x.scatter(dim, index, src),
+  indexSelect: ([x], [dim, index]) => x.indexSelect(dim, index),
+  maskedFill: ([x], [mask, value]) => x.maskedFill(mask, value),
+  // joining and splitting
+  cat: (inputs, [dim]) => torch.cat(inputs, dim),
+  stack: (inputs, [dim]) => torch.stack(inputs, dim),
+  where: ([cond], [a, b]) => torch.where(cond, a, b),
+  split: ([x], [sizes, dim]) => x.split(sizes, dim),
+  chunk: ([x], [n, dim]) => x.chunk(n, dim),
+  oneHot: ([x], [numClasses]) => torch.oneHot(x, numClasses),
+  // conversion
+  to: ([x], [dtype]) => x.to(dtype),
+  item: ([x], _, __, device) => (device === 'webgpu' ? x.itemAsync() : x.item()),
+};
+
+// ---- comparison -------------------------------------------------------------------------------
+
+const TOL: Record<string, [rtol: number, atol: number]> = { float32: [1e-5, 1e-6], float64: [1e-12, 1e-12] };
+
+/** Why `actual` isn't `expected` (one element), or undefined when it matches. */
+function mismatch(actual: unknown, expected: number | boolean, dtype: string, signedZero: boolean, atol?: number): string | undefined {
+  const a = Number(actual);
+  const e = Number(expected);
+  if (typeof actual !== 'number' && typeof actual !== 'boolean') return `not a number: ${String(actual)}`;
+  const tol = TOL[dtype];
+  if (!tol) return a === e ? undefined : 'differs';
+  if (Number.isNaN(e)) return Number.isNaN(a) ? undefined : 'expected NaN';
+  if (!Number.isFinite(e)) return a === e ? undefined : 'differs';
+  const [rtol, defaultAtol] = tol;
+  if (!(Math.abs(a - e) <= (dtype === 'float32' ? (atol ?? defaultAtol) : defaultAtol) + rtol * Math.abs(e))) return 'differs';
+  if (signedZero && a === 0 && e === 0 && Object.is(a, -0) !== Object.is(e, -0)) return 'sign of zero differs';
+  return undefined;
+}
+
+async function checkTensor(actual: unknown, expected: TensorResult, c: Case, what: string): Promise<void> {
+  const signedZero = c.signed_zero === true;
+  expect(actual, `${what} should be a Tensor`).toBeInstanceOf(torch.Tensor);
+  const t = actual as Tensor;
+  expect([...t.shape], `${what} shape`).toEqual(expected.shape);
+  expect(t.dtype, `${what} dtype`).toBe(expected.dtype);
+  const values: unknown[] = Array.from(await t.data());
+  expect(values.length, `${what} number of values`).toBe(expected.data.length);
+  const bad: string[] = [];
+  expected.data.forEach((raw, i) => {
+    const e = decodeNum(raw);
+    const why = mismatch(values[i], e, expected.dtype, signedZero, c.atol);
+    if (why) bad.push(`[${i}] expected ${Object.is(e, -0) ? '-0' : String(e)}, got ${Object.is(values[i], -0) ? '-0' : String(values[i])} (${why})`);
+  });
+  const shown = bad.slice(0, 8).join('; ') + (bad.length > 8 ? '; ...' : '');
+  expect(bad.length, `${what} values, ${bad.length} of ${expected.data.length} wrong: ${shown}`).toBe(0);
+}
+
+async function checkResult(actual: unknown, expected: Expected, c: Case): Promise<void> {
+  if (Array.isArray(expected)) {
+    expect(Array.isArray(actual), 'result should be an array of tensors').toBe(true);
+    const list = actual as unknown[];
+    expect(list.length, 'number of tensors').toBe(expected.length);
+    for (const [i, e] of expected.entries()) await checkTensor(list[i], e, c, `result[${i}]`);
+  } else if (typeof expected === 'object' && 'values' in expected) {
+    const r = actual as { values: unknown; indices: unknown };
+    expect(r, 'result should be { values, indices }').toHaveProperty('values');
+    await checkTensor(r.values, expected.values, c, 'values');
+    await checkTensor(r.indices, expected.indices, c, 'indices');
+  } else if (typeof expected === 'object') {
+    await checkTensor(actual, expected as TensorResult, c, 'result');
+  } else if (typeof expected === 'boolean') {
+    // Kindling's item() is always a number: PyTorch's True/False are 1/0
+    expect(actual, 'scalar result').toBe(expected ? 1 : 0);
+  } else {
+    const dtype = c.inputs[0]?.dtype ?? 'float64';
+    const why = mismatch(actual, decodeNum(expected), dtype === 'float32' ? 'float32' : 'float64', c.signed_zero === true);
+    expect(why, `scalar result ${String(actual)}, expected ${String(expected)}`).toBeUndefined();
+  }
+}
+
+/** Reads every tensor of a result, so that a lazily failing op fails inside the error check. */
+async function materialize(r: unknown): Promise<void> {
+  if (r instanceof torch.Tensor) await r.data();
+  else if (Array.isArray(r)) for (const x of r) await materialize(x);
+  else if (r !== null && typeof r === 'object' && 'values' in r) await materialize((r as MaxMinResult).values);
+}
+
+const snapshot = (inputs: Tensor[]) => Promise.all(inputs.map(async (t) => Array.from(await t.data())));
+
+async function runCase(c: Case, device: Device): Promise<void> {
+  const fn = ops[c.op];
+  expect(fn, `no entry for op '${c.op}' in the runner's op table`).toBeDefined();
+  const inputs = c.inputs.map((s) => makeInput(s, device));
+  const args = decodeArgs(c.args, inputs) as unknown[];
+  const kwargs = decodeArgs(c.kwargs, inputs) as Record<string, unknown>;
+  const expected = c.expected;
+  if (typeof expected === 'object' && expected !== null && 'error' in expected) {
+    let thrown: unknown;
+    let result: unknown;
+    try {
+      result = await fn(inputs, args, kwargs, device);
+      await materialize(result);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown, `should throw (PyTorch: ${expected.error}: ${expected.message}); returned ${String(result)}`).toBeInstanceOf(Error);
+    const message = (thrown as Error).message;
+    const wanted = [expected.message, ...(expected.message_alternatives ?? [])];
+    expect(
+      wanted.some((m) => message.includes(m)),
+      `Kindling's message: ${message}\nshould contain PyTorch's: ${wanted.map((m) => JSON.stringify(m)).join(' or ')}`,
+    ).toBe(true);
+    return;
+  }
+  const before = c.op === 'indexPut_' ? undefined : await snapshot(inputs);
+  const result = await fn(inputs, args, kwargs, device);
+  await checkResult(result, expected, c);
+  if (before) expect(await snapshot(inputs), 'inputs must not change').toEqual(before);
+}
+
+// ---- the tests --------------------------------------------------------------------------------
+
+const byOp = new Map<string, Case[]>();
+for (const c of fixture.cases) byOp.set(c.op, [...(byOp.get(c.op) ?? []), c]);
+
+describe('ops fixture', () => {
+  it('has cases, and the runner has an entry for every op in it', () => {
+    expect(fixture.cases.length).toBeGreaterThan(100);
+    expect([...byOp.keys()].filter((op) => !(op in ops))).toEqual([]);
+  });
+});
+
+describe.each(devices)('ops match PyTorch on %s', (device) => {
+  beforeAll(async () => {
+    await torch.init(device);
+  });
+  for (const [op, cases] of byOp) {
+    describe(op, () => {
+      for (const c of cases) {
+        const skip = skipReason(device, c);
+        it.skipIf(skip !== undefined)(c.name, () => runCase(c, device));
+      }
+    });
+  }
+});
