@@ -98,3 +98,4 @@ export { matmul, mm, bmm, dot, outer } from './ops/linalg.js';
 export { index, indexPut } from './ops/indexing.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
 export * as autograd from './autograd/index.js';
+export * as nn from './nn/index.js';

@@ -63,6 +63,41 @@ const expectedOutput: Record<string, (string | RegExp)[]> = {
     't: tensor([2., 2., 2., 2., 2.], dtype=torch.float64)\n',
     'n: Float64Array(5) [ 2, 2, 2, 2, 2 ]\n',
   ],
+  '05-autograd.ts': [
+    // Tensors, Functions and Computational graph (PyTorch adds ` object at 0x...` inside the brackets)
+    'Gradient function for z = <AddBackward0>\n',
+    'Gradient function for loss = <BinaryCrossEntropyWithLogitsBackward0>\n',
+    // Computing Gradients: random values, but every row of w.grad is b.grad, each (σ(z_j) - 0) / 3 in (0, 1/3)
+    new RegExp(
+      String.raw`tensor\(\[\[(0\.\d{4}, 0\.\d{4}, 0\.\d{4})\],\n` +
+        String.raw`(        \[\1\],\n){3}` +
+        String.raw`        \[\1\]\]\)\n` +
+        String.raw`tensor\(\[\1\]\)\n`,
+    ),
+    'w is a leaf: true | z is a leaf: false | z.grad: null\n',
+    'Error: Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed).\n',
+    // Disabling Gradient Tracking: PyTorch prints True, False, False
+    'true\nfalse\nfalse\n',
+    // More on Computational Graphs: the picture needs Graphviz
+    'Wrote the graph to runs/autograd-graph.dot\n',
+    /(Rendered it to runs\/autograd-graph\.svg|Graphviz's `dot` is not installed, so no picture: install Graphviz and run this lesson again\.)\n/,
+    // Optional Reading: Tensor Gradients and Jacobian Products, exactly as PyTorch prints them
+    'First call\n' +
+      'tensor([[4., 2., 2., 2., 2.],\n' +
+      '        [2., 4., 2., 2., 2.],\n' +
+      '        [2., 2., 4., 2., 2.],\n' +
+      '        [2., 2., 2., 4., 2.]])\n',
+    '\nSecond call\n' +
+      'tensor([[8., 4., 4., 4., 4.],\n' +
+      '        [4., 8., 4., 4., 4.],\n' +
+      '        [4., 4., 8., 4., 4.],\n' +
+      '        [4., 4., 4., 8., 4.]])\n',
+    '\nCall after zeroing gradients\n' +
+      'tensor([[4., 2., 2., 2., 2.],\n' +
+      '        [2., 4., 2., 2., 2.],\n' +
+      '        [2., 2., 4., 2., 2.],\n' +
+      '        [2., 2., 2., 4., 2.]])\n',
+  ],
 };
 
 const lessons = readdirSync(lessonsDir)

@@ -127,6 +127,13 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     }
     return recordProduct('MvBackward0', a, b, noGrad(() => batched(a, b.unsqueeze(1), []).squeeze(-1)), [a.shape[0], 1]);
   }
+  if (a.ndim === 1 && b.ndim === 2) {
+    // as in PyTorch, a row vector times a matrix is an mm of a one-row matrix, then a squeeze:
+    // the graph gets both nodes, so the tutorial's picture has its matmul box
+    if (a.shape[0] !== b.shape[0]) throw mmError(a.unsqueeze(0), b);
+    const product = mm(a.unsqueeze(0), b);
+    return record('SqueezeBackward3', [product], noGrad(() => product.squeeze(0)), (g) => [g.unsqueeze(0)]);
+  }
   checkOperands(a, b);
   const [left, right] = noGrad(() => [a.ndim === 1 ? a.unsqueeze(0) : a, b.ndim === 1 ? b.unsqueeze(1) : b]);
   const batch = broadcastShapes(left.shape.slice(0, -2), right.shape.slice(0, -2));
@@ -145,7 +152,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     return squeezed;
   });
   // PyTorch's names for what its matmul turns into
-  const name = a.ndim === 2 && b.ndim === 2 ? 'MmBackward0' : a.ndim === 1 && b.ndim === 2 ? 'SqueezeBackward3' : 'UnsafeViewBackward0';
+  const name = a.ndim === 2 && b.ndim === 2 ? 'MmBackward0' : 'UnsafeViewBackward0';
   return recordProduct(name, a, b, out, product.shape);
 }
 
