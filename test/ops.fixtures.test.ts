@@ -10,6 +10,22 @@
  * Error cases check that Kindling throws and that its message contains the fixture's `message`
  * (the part of PyTorch's message Kindling should reproduce verbatim). The error class is not
  * checked: JavaScript has no IndexError/ValueError.
+ *
+ * Gradients (a second test per case, "<name> [grad]"): for cases with `grads`, every float32/float64
+ * input is created with `requiresGrad: true` and *then* given its view steps, so the gradients
+ * compared are those of the base tensors as created (the view steps' own backward is checked with
+ * them); an in-place op (indexPut_) writes into a clone of inputs[0]. The op runs (its values are
+ * checked again, with grad on), `out.backward(upstream)` runs (`torch.autograd.grad` with
+ * `gradOutputs` for split/chunk; max/min(dim) backprop through `values`), and each input's gradient
+ * is compared with PyTorch's: float32 |a - e| <= 1e-5 + 1e-4·|e|, float64 1e-10 + 1e-10·|e|
+ * (gradients accumulate more rounding than values; a float64 input's gradient that flowed through a
+ * float32 result has float32 precision and tolerance); null where PyTorch leaves `.grad` None; a few
+ * documented values in GRAD_ACCEPTED. The output's `gradFn.name` must be PyTorch's
+ * `type(out.grad_fn).__name__`, up to the documented allow-list GRAD_FN_ALLOWED (a soft assertion:
+ * the gradients are checked too). In-place writes into a view (indexPut_ on a non-contiguous input)
+ * must fail with Kindling's documented refusal. Cases marked `no_grad` (PyTorch gives no gradient:
+ * comparisons, argmax, zerosLike, to(int32), floorDivide ...) check that Kindling's result does not
+ * require grad.
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +69,7 @@ interface MaxMinResult {
   indices: TensorResult;
 }
 type Expected = TensorResult | TensorResult[] | MaxMinResult | ErrorResult | Num;
+type OneOrMany<T> = T | T[];
 interface Case {
   name: string;
   op: string;
@@ -63,6 +80,14 @@ interface Case {
   signed_zero?: boolean;
   /** float32 absolute tolerance for this case, where sums of products cancel (random-float matmul). */
   atol?: number;
+  /** The seeded upstream gradient: one per output for split/chunk, of `values` for max/min(dim). */
+  upstream?: OneOrMany<TensorResult>;
+  /** PyTorch's gradient of each input's base tensor (before its view steps); null: none. */
+  grads?: (TensorResult | null)[];
+  /** PyTorch's `type(out.grad_fn).__name__` (null: the output is a leaf), one per output for split/chunk. */
+  gradFn?: OneOrMany<string | null>;
+  /** PyTorch gives no gradient although float inputs require grad: Kindling's result must not require grad. */
+  no_grad?: boolean;
 }
 
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/ops.json', import.meta.url), 'utf8')) as { cases: Case[] };
@@ -84,13 +109,22 @@ function decodeArgs(a: unknown, inputs: Tensor[]): any {
 
 /** Builds an input: a contiguous tensor from the flat data, then the view steps (non-contiguous inputs). */
 function makeInput(spec: TensorSpec, device: Device): Tensor {
+  return applyView(makeBase(spec, device), spec);
+}
+
+/** The contiguous tensor a spec starts from (the leaf whose gradient the fixture records). */
+function makeBase(spec: { data: Num[]; shape: number[]; dtype: DType }, device: Device, requiresGrad = false): Tensor {
   const values = spec.data.map((v) => Number(decodeNum(v)));
   const array =
     spec.dtype === 'float32' ? Float32Array.from(values)
     : spec.dtype === 'float64' ? Float64Array.from(values)
     : spec.dtype === 'int32' ? Int32Array.from(values)
     : Uint8Array.from(values);
-  let t = torch.tensor(array, { dtype: spec.dtype, shape: spec.shape, device });
+  return torch.tensor(array, { dtype: spec.dtype, shape: spec.shape, device, ...(requiresGrad ? { requiresGrad } : {}) });
+}
+
+/** The spec's view steps applied to `t`. */
+function applyView(t: Tensor, spec: TensorSpec): Tensor {
   for (const step of spec.view ?? []) {
     switch (step[0]) {
       case 'transpose':
@@ -223,14 +257,24 @@ const ops: Record<string, OpFn> = {
 
 // ---- comparison -------------------------------------------------------------------------------
 
-const TOL: Record<string, [rtol: number, atol: number]> = { float32: [1e-5, 1e-6], float64: [1e-12, 1e-12] };
+type Tolerances = Record<string, [rtol: number, atol: number]>;
+const TOL: Tolerances = { float32: [1e-5, 1e-6], float64: [1e-12, 1e-12] };
+/** Gradients: one more chain-rule product and a sum per broadcast dim, so more rounding than values. */
+const GRAD_TOL: Tolerances = { float32: [1e-4, 1e-5], float64: [1e-10, 1e-10] };
 
 /** Why `actual` isn't `expected` (one element), or undefined when it matches. */
-function mismatch(actual: unknown, expected: number | boolean, dtype: string, signedZero: boolean, atol?: number): string | undefined {
+function mismatch(
+  actual: unknown,
+  expected: number | boolean,
+  dtype: string,
+  signedZero: boolean,
+  atol?: number,
+  tolerances: Tolerances = TOL,
+): string | undefined {
   const a = Number(actual);
   const e = Number(expected);
   if (typeof actual !== 'number' && typeof actual !== 'boolean') return `not a number: ${String(actual)}`;
-  const tol = TOL[dtype];
+  const tol = tolerances[dtype];
   if (!tol) return a === e ? undefined : 'differs';
   if (Number.isNaN(e)) return Number.isNaN(a) ? undefined : 'expected NaN';
   if (!Number.isFinite(e)) return a === e ? undefined : 'differs';
@@ -240,8 +284,18 @@ function mismatch(actual: unknown, expected: number | boolean, dtype: string, si
   return undefined;
 }
 
-async function checkTensor(actual: unknown, expected: TensorResult, c: Case, what: string): Promise<void> {
-  const signedZero = c.signed_zero === true;
+/**
+ * `grad`: compare as a gradient, with GRAD_TOL for `gradDtype` (the precision it was computed in)
+ * and `accepted` values replacing PyTorch's at some positions (see GRAD_ACCEPTED).
+ */
+async function checkTensor(
+  actual: unknown,
+  expected: TensorResult,
+  c: Case,
+  what: string,
+  grad?: { gradDtype: DType; accepted?: Map<number, number> },
+): Promise<void> {
+  const signedZero = !grad && c.signed_zero === true;
   expect(actual, `${what} should be a Tensor`).toBeInstanceOf(torch.Tensor);
   const t = actual as Tensor;
   expect([...t.shape], `${what} shape`).toEqual(expected.shape);
@@ -250,8 +304,8 @@ async function checkTensor(actual: unknown, expected: TensorResult, c: Case, wha
   expect(values.length, `${what} number of values`).toBe(expected.data.length);
   const bad: string[] = [];
   expected.data.forEach((raw, i) => {
-    const e = decodeNum(raw);
-    const why = mismatch(values[i], e, expected.dtype, signedZero, c.atol);
+    const e = grad?.accepted?.get(i) ?? decodeNum(raw);
+    const why = grad ? mismatch(values[i], e, grad.gradDtype, false, undefined, GRAD_TOL) : mismatch(values[i], e, expected.dtype, signedZero, c.atol);
     if (why) bad.push(`[${i}] expected ${Object.is(e, -0) ? '-0' : String(e)}, got ${Object.is(values[i], -0) ? '-0' : String(values[i])} (${why})`);
   });
   const shown = bad.slice(0, 8).join('; ') + (bad.length > 8 ? '; ...' : '');
@@ -321,6 +375,112 @@ async function runCase(c: Case, device: Device): Promise<void> {
   if (before) expect(await snapshot(inputs), 'inputs must not change').toEqual(before);
 }
 
+// ---- gradients ----------------------------------------------------------------------------------
+
+const GRAD_DTYPES: ReadonlySet<DType> = new Set<DType>(['float32', 'float64']);
+/** Ops that write into inputs[0]: they run on a clone, since a leaf that requires grad can't be written. */
+const INPLACE: ReadonlySet<string> = new Set(['indexPut_']);
+
+/**
+ * `gradFn.name` differences from PyTorch 1.13 that are accepted: `op: { PyTorch's name: Kindling's }`.
+ * - reshape/flatten: 1.13 records a viewable reshape as `_reshape_alias` (ReshapeAliasBackward0);
+ *   PyTorch 2.x records the same view as ViewBackward0, which Kindling uses. A version artefact.
+ * - matmul of a matrix by a batch: PyTorch folds the batch into one mm and copies the transposed
+ *   result back (`.mT().contiguous()`, CloneBackward0) when its should_fold heuristic (requires_grad,
+ *   strides) picks that path, in 1.13 and 2.x alike; Kindling names every batched product
+ *   UnsafeViewBackward0, as PyTorch's unfolded path does. An implementation-path artefact.
+ * - indexPut_ with only '...' (`x[...] = v`): PyTorch runs `x.copy_(v)` (CopyBackwards; FillBackward3
+ *   for a number into a non-0-d x), not an index_put; Kindling's indexPut_ records IndexPutBackward0.
+ */
+const GRAD_FN_ALLOWED: Record<string, Record<string, string>> = {
+  reshape: { ReshapeAliasBackward0: 'ViewBackward0' },
+  flatten: { ReshapeAliasBackward0: 'ViewBackward0' },
+  matmul: { CloneBackward0: 'UnsafeViewBackward0' },
+  indexPut_: { CopyBackwards: 'IndexPutBackward0' },
+};
+
+/**
+ * Gradient values where PyTorch 1.13 is not followed, by case name: `[input, element, Kindling's value]`.
+ * - var of a 0-d tensor (n = 1 = correction, so dof = 0): 1.13 gives g·inf; PyTorch 2.x gives
+ *   g·where(x == mean, NaN, inf) = NaN (its var_backward for dof <= 0), as Kindling's 2/dof·g·(x - mean) does.
+ * - pow(x, 0.5) at x = -0: PyTorch computes the derivative's x^(-0.5) as rsqrt(-0) = -inf, IEEE pow
+ *   (and Kindling) gives +inf: the gradient's infinity has the other sign.
+ */
+const GRAD_ACCEPTED: Record<string, [input: number, element: number, value: number][]> = {
+  'var all f32[]': [[0, 0, NaN]],
+  'var f32[] args=[0,false]': [[0, 0, NaN]],
+  'var f32[] args=[-1,true]': [[0, 0, NaN]],
+  'pow negative base fractional power f32[5] args=[0.5]': [[0, 3, Infinity]],
+};
+
+/** What Kindling refuses by design (see checkInplace in src/ops/creation.ts): an in-place write into a view of a tensor whose gradient is recorded. */
+const VIEW_WRITE_REFUSED = 'in-place write into a view of a tensor whose gradient is recorded';
+
+/** The outputs a case backpropagates through: the tensor, the pieces of split/chunk, or max/min(dim)'s values. */
+function gradOutputs(result: unknown): Tensor[] {
+  if (result instanceof torch.Tensor) return [result];
+  if (Array.isArray(result)) return result as Tensor[];
+  if (result !== null && typeof result === 'object' && 'values' in result) return [(result as { values: Tensor }).values];
+  return [];
+}
+
+function checkGradFnName(c: Case, out: Tensor, expected: string | null, what: string): void {
+  const actual = out.gradFn?.name ?? null;
+  const accepted = expected === null ? expected : (GRAD_FN_ALLOWED[c.op]?.[expected] ?? expected);
+  expect.soft(actual, `${what}.gradFn.name (PyTorch 1.13: ${String(expected)})`).toBe(accepted);
+}
+
+async function runGradCase(c: Case, device: Device): Promise<void> {
+  const fn = ops[c.op];
+  // the leaves: float inputs require grad before their view steps
+  const leaves = c.inputs.map((s) => makeBase(s, device, GRAD_DTYPES.has(s.dtype)));
+  const inputs = c.inputs.map((s, i) => applyView(i === 0 && INPLACE.has(c.op) && leaves[i].requiresGrad ? leaves[i].clone() : leaves[i], s));
+  const args = decodeArgs(c.args, inputs) as unknown[];
+  const kwargs = decodeArgs(c.kwargs, inputs) as Record<string, unknown>;
+  if (INPLACE.has(c.op) && c.inputs[0].view && !c.no_grad) {
+    // PyTorch rewrites the base's history (CopySlices); Kindling refuses the write instead
+    expect(() => fn(inputs, args, kwargs, device), 'an in-place write into a view of a recorded tensor').toThrow(VIEW_WRITE_REFUSED);
+    return;
+  }
+  const result = await fn(inputs, args, kwargs, device);
+  await checkResult(result, c.expected, c); // the values again, now with autograd recording
+  const outs = gradOutputs(result);
+  if (c.no_grad) {
+    outs.forEach((o, k) => expect(o.requiresGrad, `result ${k} should not require grad (PyTorch gives no gradient)`).toBe(false));
+    return;
+  }
+  const upstream = c.upstream!;
+  const multi = Array.isArray(upstream);
+  const seeds = (multi ? upstream : [upstream]).map((u) => makeBase(u, device));
+  expect(outs.length, 'number of outputs').toBe(seeds.length);
+  const names = multi ? (c.gradFn as (string | null)[]) : [c.gradFn as string | null];
+  outs.forEach((o, k) => checkGradFnName(c, o, names[k], multi ? `result[${k}]` : 'result'));
+
+  const wanted = leaves.filter((l) => l.requiresGrad);
+  let got: (Tensor | null)[];
+  if (multi) {
+    got = torch.autograd.grad(outs, wanted, { gradOutputs: seeds, allowUnused: true });
+  } else {
+    outs[0].backward(seeds[0]);
+    got = wanted.map((l) => l.grad);
+  }
+  const grads = new Map(wanted.map((l, k) => [l, got[k]]));
+  // a gradient that flowed through a float32 result was computed in float32 (PyTorch casts it to a
+  // float64 input's dtype only at the end), so it is only as precise as float32
+  const throughFloat32 = outs.some((o) => o.dtype === 'float32');
+  for (const [i, expected] of c.grads!.entries()) {
+    const actual = grads.get(leaves[i]) ?? null;
+    if (expected === null) {
+      expect(actual, `input ${i} should get no gradient`).toBeNull();
+    } else {
+      expect(actual, `input ${i} should get a gradient`).not.toBeNull();
+      const accepted = new Map((GRAD_ACCEPTED[c.name] ?? []).filter(([k]) => k === i).map(([, e, v]) => [e, v]));
+      const gradDtype = throughFloat32 ? 'float32' : expected.dtype;
+      await checkTensor(actual, expected, c, `grad of input ${i}`, { gradDtype, accepted });
+    }
+  }
+}
+
 // ---- the tests --------------------------------------------------------------------------------
 
 const byOp = new Map<string, Case[]>();
@@ -342,6 +502,7 @@ describe.each(devices)('ops match PyTorch on %s', (device) => {
       for (const c of cases) {
         const skip = skipReason(device, c);
         it.skipIf(skip !== undefined)(c.name, () => runCase(c, device));
+        if (c.grads || c.no_grad) it.skipIf(skip !== undefined)(`${c.name} [grad]`, () => runGradCase(c, device));
       }
     });
   }

@@ -27,6 +27,10 @@ Format (one case per line, so diffs stay readable):
   R = {"shape", "dtype", "data"} | [R, ...] (split, chunk) | {"values": R, "indices": R} (max/min
       with a dim) | number | bool (item) | {"error": "RuntimeError"|..., "message": substring,
       "message_alternatives"?: [the same message as newer PyTorch words it]}
+  Gradients (see _record_grads), on every non-error case with a float32/float64 input:
+    "upstream": R | [R, ...], "grads": [R | null per input], "gradFn": name | null | [...]
+  or "no_grad": true where PyTorch gives no gradient. The gradients are those of each input's base
+  tensor, made a leaf with requires_grad before the view steps; upstream gradients are seeded per case.
   NaN and infinities are the strings "nan", "inf", "-inf", in data and in args.
   In args, {"input": k} stands for inputs[k] (index tensors, where's operands, indexPut_ values).
   "signed_zero": true asks the runner to check the sign of zero results too.
@@ -160,8 +164,17 @@ class Spec:
     @staticmethod
     def build(j):
         """The torch tensor for a JSON spec (built from the JSON, so torch sees what Kindling sees)."""
+        return Spec.apply_view(Spec.build_base(j), j)
+
+    @staticmethod
+    def build_base(j):
+        """The contiguous tensor a spec starts from, before its view steps."""
         data = [float(v) if isinstance(v, str) else v for v in j['data']]
-        t = torch.tensor(data, dtype=DT[j['dtype']]).reshape(j['shape'])
+        return torch.tensor(data, dtype=DT[j['dtype']]).reshape(j['shape'])
+
+    @staticmethod
+    def apply_view(t, j):
+        """The spec's view steps applied to `t`."""
         for step in j.get('view', []):
             kind = step[0]
             if kind == 'transpose':
@@ -510,8 +523,102 @@ def case(op, inputs=(), args=(), kwargs=None, *, name=None, label=None, signed_z
     atol = _sum_of_products_atol(op, tins)
     if atol is not None:
         c['atol'] = atol
+    _record_grads(c)
     NAMES.add(name)
     CASES.append(c)
+
+
+# --------------------------------------------------------------------------------------------------
+# Gradients
+# --------------------------------------------------------------------------------------------------
+
+GRAD_DTYPES = ('float32', 'float64')
+INPLACE = {'indexPut_'}  # ops that write into inputs[0]
+GRAD_SKIPPED = []
+
+
+def _upstream(name, r):
+    """The seeded upstream gradient for one output: nonzero values (so no input gradient is hidden by a
+    zero), 2 decimals in float32 and 3 in float64 like the inputs; its own RNG per case, so the section
+    RNGs (and every input) stay as they are."""
+    rng = np.random.default_rng(zlib.crc32(('upstream ' + name).encode()))
+    dtype = DT_NAME[r.dtype]
+    n = r.numel()
+    vals = np.round(rng.uniform(0.25, 2.0, n), 2 if dtype == 'float32' else 3) * rng.choice([-1, 1], n)
+    data = [enc_num(float(v), dtype) for v in vals]
+    spec = {'shape': list(r.shape), 'dtype': dtype, 'data': data}
+    return spec, torch.tensor(data, dtype=r.dtype).reshape(r.shape)
+
+
+def _grad_outputs(r):
+    """The differentiable outputs of a result: a tensor, the pieces of split/chunk, the values of max/min(dim)."""
+    if isinstance(r, torch.Tensor):
+        return [r], False
+    if type(r).__name__ in ('max', 'min') and hasattr(r, 'values'):
+        return [r.values], False
+    if isinstance(r, (tuple, list)) and all(isinstance(x, torch.Tensor) for x in r):
+        return list(r), True
+    return [], False
+
+
+def _record_grads(c):
+    """Adds the gradient fields to a (non-error) case whose floating inputs are float32/float64.
+
+    Every floating input is made a leaf that requires grad *before* its view steps, so the recorded
+    gradients are those of the base tensors as created (shape = the spec's "shape"), and the view steps'
+    own backward (transpose, permute, slice, expand) is part of what is checked. An in-place op
+    (indexPut_) writes into a clone of inputs[0], since a leaf that requires grad can't be written.
+    Then torch runs the op, and each floating output gets a seeded upstream gradient:
+      "upstream": R (one output; for max/min(dim) the values) | [R, ...] (split, chunk)
+      "grads": [R | null per input]: base.grad (null for non-floating inputs, or where torch leaves it None)
+      "gradFn": type(out.grad_fn).__name__ | null (an output with no grad_fn: the leaf itself) | [... per output]
+    or, when torch gives no gradient although floating inputs require grad: "no_grad": true. Either the
+    result does not require grad (comparisons, argmax, zerosLike, to(int32) ...), or backward raises
+    "derivative for aten::floor_divide is not implemented" (floorDivide; Kindling's result doesn't
+    require grad there, which the runner checks for every no_grad case).
+    """
+    specs = c['inputs']
+    if not any(j['dtype'] in GRAD_DTYPES for j in specs):
+        return
+    op, name = c['op'], c['name']
+    leaves, tins = [], []
+    for i, j in enumerate(specs):
+        base = Spec.build_base(j)
+        if j['dtype'] in GRAD_DTYPES:
+            base.requires_grad_()
+            leaves.append(base)
+        else:
+            leaves.append(None)
+        t = base.clone() if (i == 0 and op in INPLACE and base.requires_grad) else base
+        tins.append(Spec.apply_view(t, j))
+    targs = dec_json(c['args'], tins)
+    tkw = dec_json(c['kwargs'], tins)
+    try:
+        r = OPS[op](tins, targs, tkw)
+    except Exception as e:  # noqa: BLE001
+        GRAD_SKIPPED.append(f'{name}: {type(e).__name__}: {str(e).splitlines()[0]}')
+        return
+    outs, multi = _grad_outputs(r)
+    if not outs:  # item(): a Python number
+        return
+    if not any(o.requires_grad for o in outs):
+        c['no_grad'] = True
+        return
+    assert all(o.dtype in (torch.float32, torch.float64) for o in outs), name
+    ups = [_upstream(name if not multi else f'{name} [{k}]', o) for k, o in enumerate(outs)]
+    pairs = [(o, u) for o, (_, u) in zip(outs, ups) if o.requires_grad]
+    try:
+        torch.autograd.backward([o for o, _ in pairs], [u for _, u in pairs])
+    except RuntimeError as e:
+        if 'derivative for' in str(e) and 'is not implemented' in str(e):
+            c['no_grad'] = True  # floor_divide: its result requires grad, but backward raises
+        else:  # a torch bug (1.13's var/std backward of a single-element 1-D input): no gradients recorded
+            GRAD_SKIPPED.append(f'{name}: backward raised {type(e).__name__}: {str(e).splitlines()[0]}')
+        return
+    names = [type(o.grad_fn).__name__ if o.grad_fn is not None else None for o in outs]
+    c['upstream'] = [spec for spec, _ in ups] if multi else ups[0][0]
+    c['gradFn'] = names if multi else names[0]
+    c['grads'] = [enc_result(leaf.grad) if leaf is not None and leaf.grad is not None else None for leaf in leaves]
 
 
 # Messages whose wording changed in PyTorch after 1.13: 1.13's substring (checked against torch
@@ -1494,6 +1601,16 @@ def main(argv):
     if SKIPPED:
         print(f'left out {len(SKIPPED)} generated cases that torch rejects:', file=sys.stderr)
         for s in SKIPPED:
+            print('  ' + s, file=sys.stderr)
+    graded = {}
+    for c in CASES:
+        if 'grads' in c:
+            graded[c['op']] = graded.get(c['op'], 0) + 1
+    print(f'{sum(graded.values())} cases with gradients, {sum(1 for c in CASES if c.get("no_grad"))} marked no_grad; '
+          'per op: ' + ', '.join(f'{k} {v}' for k, v in graded.items()), file=sys.stderr)
+    if GRAD_SKIPPED:
+        print(f'{len(GRAD_SKIPPED)} cases without gradients because torch raised in the gradient run:', file=sys.stderr)
+        for s in GRAD_SKIPPED:
             print('  ' + s, file=sys.stderr)
 
 

@@ -57,7 +57,8 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor | Tensor[], inputs
     for (let k = 0; k < outSizes[o]; k++, row++) {
       const oneHot = new Float64Array(out.numel());
       oneHot[k] = 1;
-      const seeds = outputs.map((t, i) => (i === o ? fromTypedArray(oneHot, t.shape).to(t.dtype) : zerosLike(t)));
+      // fromTypedArray makes a 'js' tensor: move the seed to the output's device and dtype
+      const seeds = outputs.map((t, i) => (i === o ? fromTypedArray(oneHot, t.shape).to({ device: t.device, dtype: t.dtype }) : zerosLike(t)));
       const grads = grad(outputs, differentiable, { gradOutputs: seeds, retainGraph: true, allowUnused: true });
       grads.forEach((g, i) => {
         const values = g ? g.contiguous().toTypedArray() : undefined;
@@ -74,7 +75,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor | Tensor[], inputs
       const evaluate = (delta: number) => {
         const values = Float64Array.from(noGrad(() => input.detach().contiguous().toTypedArray()));
         values[j] += delta;
-        const perturbed = fromTypedArray(values, input.shape).requiresGrad_();
+        const perturbed = fromTypedArray(values, input.shape).to(input.device).requiresGrad_(); // on the input's device, like the seeds
         const results = asList(fn(...inputs.map((t) => (t === input ? perturbed : t))));
         return flatValues(kept.map((k) => results[k]));
       };

@@ -5,7 +5,8 @@
  * gradients of the inputs (the chain rule for that one op). Leaves that require grad get an
  * `AccumulateGrad` node, which adds arriving gradients into `leaf.grad`.
  */
-import type { Tensor } from '../tensor.js';
+import type { Storage, Tensor } from '../tensor.js';
+import { isFloating } from '../dtype.js';
 import { isGradEnabled } from './grad-mode.js';
 
 /** Gradients for an op's inputs, in input order; `null` where an input gets none. */
@@ -72,6 +73,20 @@ export class Node {
     return this.savedTensors.map((s) => s.tensor as Tensor);
   }
 
+  /**
+   * Called by an in-place op on its own node just before it overwrites `storage`: saved inputs
+   * that live there are replaced by `copy(t)`, their values before the write (`y.log_()` needs
+   * the old y, `y.mul_(w)` the old y for w's gradient), as PyTorch saves `original_self`.
+   */
+  keepOriginals(storage: Storage, copy: (t: Tensor) => Tensor): void {
+    if (!this.savedTensors) return;
+    this.savedTensors = this.savedTensors.map((s) => {
+      if (s.tensor?._storage !== storage) return s;
+      const kept = copy(s.tensor);
+      return { tensor: kept, version: kept._storage.version };
+    });
+  }
+
   /** Drops the saved tensors after a backward pass that does not retain the graph. */
   free(): void {
     if (this.savedTensors && this.savedTensors.length > 0) this.savedTensors = undefined;
@@ -110,7 +125,8 @@ export function record(
   backward: BackwardFn,
   saved: readonly (Tensor | undefined)[] = [],
 ): Tensor {
-  if (!isGradEnabled() || !inputs.some((t) => t?.requiresGrad)) return output;
+  // only floating tensors carry gradients: an integer or bool result never requires grad
+  if (!isGradEnabled() || !isFloating(output.dtype) || !inputs.some((t) => t?.requiresGrad)) return output;
   output.gradFn = new Node(
     name,
     inputs.map((t) => (t?.requiresGrad ? gradNodeOf(t) : null)),

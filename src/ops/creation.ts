@@ -422,6 +422,9 @@ export function inplace_(x: Tensor, result: Tensor): Tensor {
     throw new RangeError(`output with shape ${fmtShape(x.shape)} doesn't match the broadcast shape ${fmtShape(result.shape)}`);
   }
   checkInplace(x, result);
+  // the op's node may have saved x itself: keep a copy of the old values before overwriting them
+  // (recorded, so that double backward still reaches x's history)
+  result.gradFn?.keepOriginals(x._storage, (t) => t.clone());
   write(x, result);
   if (result.gradFn) {
     x.gradFn = result.gradFn;

@@ -223,7 +223,7 @@ export function floorDivide(a: TensorLike, b: TensorLike): Tensor {
 export function remainder(a: TensorLike, b: TensorLike): Tensor {
   const out = binary('remainder', a, b, resultType(a, b));
   return record(
-    'RemainderBackward0',
+    b instanceof Tensor ? 'RemainderBackward1' : 'RemainderBackward0',
     operands(a, b),
     out,
     (g, [x, y]) => [gradFor(a, () => g), gradFor(b, () => g.mul(floorDivide(x, y)).neg())],
@@ -245,18 +245,22 @@ export function pow(a: TensorLike, b: TensorLike): Tensor {
     operands(a, b),
     out,
     (g, [x, y, result]) => [
-      gradFor(a, () => g.mul(y).mul(pow(x, y.sub(1)))),
+      // a zero exponent gets no gradient, even where x^(y-1) is inf or NaN (x = 0, NaN), as in PyTorch's pow_backward
+      gradFor(a, () => where(y.eq(0), 0, g.mul(y).mul(pow(x, y.sub(1))))),
       gradFor(b, () => where(x.eq(0).logicalAnd(y.ge(0)), 0, g.mul(result).mul(log(x)))),
     ],
     [asTensor(a, out), asTensor(b, out), out],
   );
 }
 
-/** Gradient of an elementwise max/min: to the winner, split in half on ties (PyTorch's rule). */
+/**
+ * Gradient of an elementwise max/min: to the winner, split in half on ties (PyTorch's rule). Each
+ * operand gets g unless the other strictly wins, so where one is NaN (no winner) both get it, as in PyTorch.
+ */
 function extremumGrad(g: Tensor, x: Tensor, y: Tensor, wins: (x: Tensor, y: Tensor) => Tensor): [Tensor, Tensor] {
   const tie = x.eq(y);
   const half = g.div(2);
-  return [where(tie, half, where(wins(x, y), g, 0)), where(tie, half, where(wins(y, x), g, 0))];
+  return [where(tie, half, where(wins(y, x), 0, g)), where(tie, half, where(wins(x, y), 0, g))];
 }
 
 /**
@@ -423,10 +427,21 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
 // Each with its derivative: the output's gradient times f'(x), written with `x` or, where it is
 // cheaper, with the saved output `y = f(x)`.
 
-/** A differentiable unary op: `derivative(g, x, y)` is the input's gradient. */
-function unaryOp(op: UnaryOp, name: string, x: Tensor, derivative: (g: Tensor, x: Tensor, y: Tensor) => Tensor, floating = false): Tensor {
+/**
+ * A differentiable unary op: `derivative(g, x, y)` is the input's gradient. It saves only the one
+ * it `uses`, the input `x` or the output `y`: an in-place form such as `y.relu_()` overwrites the
+ * input, so saving it would make backward fail the version check (PyTorch saves `result` there).
+ */
+function unaryOp(
+  op: UnaryOp,
+  name: string,
+  x: Tensor,
+  derivative: (g: Tensor, x: Tensor, y: Tensor) => Tensor,
+  floating = false,
+  uses: 'x' | 'y' = 'x',
+): Tensor {
   const out = unary(op, x, floating);
-  return record(name, [x], out, (g, [input, y]) => [derivative(g, input, y).to(x.dtype)], [x, out]);
+  return record(name, [x], out, (g, [input, y]) => [derivative(g, input, y).to(x.dtype)], uses === 'x' ? [x] : [undefined, out]);
 }
 
 /**
@@ -448,7 +463,8 @@ export function neg(x: Tensor): Tensor {
  * @example
  * torch.tensor([-1.5, 2]).abs().tolist(); // [1.5, 2]
  */
-export const abs = (x: Tensor): Tensor => unaryOp('abs', 'AbsBackward0', x, (g, x) => g.mul(sign(x)));
+// (PyTorch's gradient is g·sgn(x), and its sgn(NaN) is 0: no gradient at NaN, where Kindling's sign(NaN) is NaN)
+export const abs = (x: Tensor): Tensor => unaryOp('abs', 'AbsBackward0', x, (g, x) => where(x.ne(x), 0, g.mul(sign(x))));
 /**
  * -1, 0 or 1 by the sign of each element. Its derivative is 0 almost everywhere.
  * @example
@@ -460,7 +476,7 @@ export const sign = (x: Tensor): Tensor => unaryOp('sign', 'SignBackward0', x, (
  * @example
  * torch.tensor([0]).exp().tolist(); // [1]
  */
-export const exp = (x: Tensor): Tensor => unaryOp('exp', 'ExpBackward0', x, (g, _x, y) => g.mul(y), true);
+export const exp = (x: Tensor): Tensor => unaryOp('exp', 'ExpBackward0', x, (g, _x, y) => g.mul(y), true, 'y');
 /**
  * Natural logarithm. d/dx = 1/x.
  * @example
@@ -473,13 +489,13 @@ export const log = (x: Tensor): Tensor => unaryOp('log', 'LogBackward0', x, (g, 
  * @example
  * torch.tensor([4, 9]).sqrt().tolist(); // [2, 3]
  */
-export const sqrt = (x: Tensor): Tensor => unaryOp('sqrt', 'SqrtBackward0', x, (g, _x, y) => g.div(y.mul(2)), true);
+export const sqrt = (x: Tensor): Tensor => unaryOp('sqrt', 'SqrtBackward0', x, (g, _x, y) => g.div(y.mul(2)), true, 'y');
 /**
  * `1 / √x`. d/dx = -x^(-3/2) / 2 = -y³/2.
  * @example
  * torch.tensor([4, 16]).rsqrt().tolist(); // [0.5, 0.25]
  */
-export const rsqrt = (x: Tensor): Tensor => unaryOp('rsqrt', 'RsqrtBackward0', x, (g, _x, y) => g.mul(y.pow(3)).mul(-0.5), true);
+export const rsqrt = (x: Tensor): Tensor => unaryOp('rsqrt', 'RsqrtBackward0', x, (g, _x, y) => g.mul(y.pow(3)).mul(-0.5), true, 'y');
 /**
  * Sine. d/dx = cos x.
  * @example
@@ -497,13 +513,13 @@ export const cos = (x: Tensor): Tensor => unaryOp('cos', 'CosBackward0', x, (g, 
  * @example
  * torch.tensor([0]).tanh().tolist(); // [0]
  */
-export const tanh = (x: Tensor): Tensor => unaryOp('tanh', 'TanhBackward0', x, (g, _x, y) => g.mul(sub(1, y.mul(y))), true);
+export const tanh = (x: Tensor): Tensor => unaryOp('tanh', 'TanhBackward0', x, (g, _x, y) => g.mul(sub(1, y.mul(y))), true, 'y');
 /**
  * The logistic function `σ(x) = 1 / (1 + e^-x)`. dσ/dx = σ(1 - σ) = y(1 - y).
  * @example
  * torch.tensor([0]).sigmoid().tolist(); // [0.5]
  */
-export const sigmoid = (x: Tensor): Tensor => unaryOp('sigmoid', 'SigmoidBackward0', x, (g, _x, y) => g.mul(y).mul(sub(1, y)), true);
+export const sigmoid = (x: Tensor): Tensor => unaryOp('sigmoid', 'SigmoidBackward0', x, (g, _x, y) => g.mul(y).mul(sub(1, y)), true, 'y');
 /**
  * `max(x, 0)`. d/dx = 1 where y > 0, else 0.
  * @example
@@ -511,7 +527,8 @@ export const sigmoid = (x: Tensor): Tensor => unaryOp('sigmoid', 'SigmoidBackwar
  */
 export function relu(x: Tensor): Tensor {
   if (x.dtype === 'bool') throw new TypeError('Boolean inputs not supported for relu');
-  return unaryOp('relu', 'ReluBackward0', x, (g, _x, y) => where(y.gt(0), g, 0));
+  // zero only where y <= 0 (PyTorch's threshold_backward), so a NaN input passes its gradient on
+  return unaryOp('relu', 'ReluBackward0', x, (g, _x, y) => where(y.le(0), 0, g), false, 'y');
 }
 /**
  * Largest integer ≤ x. Piecewise constant: gradient 0.

@@ -11,7 +11,7 @@ import { backendOf } from '../device.js';
 import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { record } from '../autograd/node.js';
 import type { Device } from '../device.js';
-import type { DType } from '../dtype.js';
+import { isFloating, type DType } from '../dtype.js';
 import { fmtShape, broadcastShapes, normalizeDim, numelOf, type Shape } from '../shape.js';
 import { Tensor, viewOf, wrap, type IndexItem, type TensorLike } from '../tensor.js';
 import { arange, asTensor, bumpVersion, checkInplace, fromTypedArray, inplace_, write } from './creation.js';
@@ -178,10 +178,13 @@ const flatStorage = (x: Tensor): Tensor => viewOf(x, [x._storage.length], [1], 0
 
 /** PyTorch's node names for indexing: which kind of index made the result. */
 function indexNodeName(items: readonly IndexItem[]): string {
-  if (items.some((i) => i instanceof Tensor)) return 'IndexBackward0';
-  if (items.some((i) => typeof i === 'number')) return 'SelectBackward0';
-  if (items.some((i) => typeof i === 'string' && i !== ':' && i !== '...')) return 'SliceBackward0';
-  return items.includes(null) ? 'UnsqueezeBackward0' : 'AliasBackward0';
+  const isScalarIndex = (i: IndexItem) => i instanceof Tensor && i.ndim === 0 && i.dtype === 'int32';
+  if (items.some((i) => i instanceof Tensor && !isScalarIndex(i))) return 'IndexBackward0';
+  // otherwise PyTorch applies the items one by one, and the last one names the node
+  const last = [...items].reverse().find((i) => i !== '...');
+  if (last === undefined) return 'AliasBackward0';
+  if (typeof last === 'number' || isScalarIndex(last)) return 'SelectBackward0';
+  return last === null ? 'UnsqueezeBackward0' : 'SliceBackward0';
 }
 
 /**
@@ -241,11 +244,16 @@ function writeIndexed(x: Tensor, items: readonly IndexItem[], value: Tensor, acc
  * torch.indexPut(torch.zeros(3), [torch.tensor([0, 0])], torch.tensor([1, 2], { dtype: 'float32' }), true).tolist(); // [3, 0, 0]
  */
 export function indexPut(x: Tensor, items: readonly IndexItem[], value: TensorLike, accumulate = false): Tensor {
+  return put('IndexPutBackward0', x, items, value, accumulate);
+}
+
+/** `indexPut` recorded under `name`: PyTorch calls an in-place write through basic indexing `CopySlices`. */
+function put(name: string, x: Tensor, items: readonly IndexItem[], value: TensorLike, accumulate: boolean): Tensor {
   const v = asTensor(value, x, x.dtype);
   checkSameDevice(x, v);
   const out = noGrad(() => writeIndexed(x.clone(), items, v, accumulate));
   const [shape, dtype] = [v.shape, v.dtype];
-  return record('IndexPutBackward0', [x, v], out, (g) => [
+  return record(name, [x, v], out, (g) => [
     accumulate ? g : indexPut(g, items, 0),
     sumToShape(index(g, items), shape).to(dtype),
   ]);
@@ -267,7 +275,10 @@ export function indexPut_(x: Tensor, items: readonly IndexItem[], value: TensorL
   checkSameDevice(x, v);
   checkInplace(x, v);
   const accumulate = options?.accumulate ?? false;
-  if (isGradEnabled() && (x.requiresGrad || v.requiresGrad)) return inplace_(x, indexPut(x, items, v, accumulate));
+  if (isGradEnabled() && (x.requiresGrad || v.requiresGrad)) {
+    const onlyTensors = items.every((i) => i === '...' || (i instanceof Tensor && !(i.ndim === 0 && i.dtype === 'int32')));
+    return inplace_(x, put(onlyTensors ? 'IndexPutBackward0' : 'CopySlices', x, items, v, accumulate));
+  }
   return writeIndexed(x, items, v, accumulate);
 }
 
@@ -328,6 +339,10 @@ function scatterInto(x: Tensor, d: number, index: Tensor, src: Tensor, accumulat
 function scatterSource(op: string, x: Tensor, index: Tensor, src: TensorLike): Tensor {
   if (!(src instanceof Tensor)) return noGrad(() => asTensor(src, x).expand(index.shape));
   if (src.dtype !== x.dtype) throw new TypeError(`${op}(): Expected self.dtype to be equal to src.dtype`);
+  // src is read at the index's coordinates, so it needs as many dims (0-d and 1-d count alike)
+  if (Math.max(src.ndim, 1) !== Math.max(index.ndim, 1)) {
+    throw new RangeError('Index tensor must have the same number of dimensions as src tensor');
+  }
   if (index.shape.some((s, i) => s > src.shape[i])) {
     throw new RangeError(`Expected index ${fmtShape(index.shape)} to be smaller than src ${fmtShape(src.shape)}`);
   }
@@ -451,8 +466,10 @@ export function maskedFill_(x: Tensor, mask: Tensor, value: TensorLike): Tensor 
 export function nonzero(x: Tensor): Tensor {
   const values = x.toTypedArray();
   const coords: number[] = [];
+  let count = 0; // rows of the result (a non-zero 0-d tensor has one row of no coordinates)
   for (let i = 0; i < values.length; i++) {
     if (values[i] === 0) continue;
+    count++;
     let rest = i;
     const coord = new Array<number>(x.ndim);
     for (let d = x.ndim - 1; d >= 0; d--) {
@@ -461,7 +478,7 @@ export function nonzero(x: Tensor): Tensor {
     }
     coords.push(...coord);
   }
-  return fromTypedArray(Int32Array.from(coords), [coords.length / Math.max(x.ndim, 1), x.ndim]).to(x.device);
+  return fromTypedArray(Int32Array.from(coords), [count, x.ndim]).to(x.device);
 }
 
 /**

@@ -55,7 +55,9 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const parts = tensors.filter((t) => !(t.ndim === 1 && t.shape[0] === 0)) as Tensor[];
   if (parts.length === 0) return zeros([0], { dtype: resultType(...tensors), device: tensors[0].device });
   const first = parts[0];
-  if (first.ndim === 0) throw new RangeError('zero-dimensional tensor (at position 0) cannot be concatenated');
+  // (name the 0-d tensor's own position, which need not be the first)
+  const zeroDim = tensors.findIndex((t) => t.ndim === 0);
+  if (zeroDim >= 0) throw new RangeError(`zero-dimensional tensor (at position ${zeroDim}) cannot be concatenated`);
   const d = normalizeDim(dim, first.ndim);
   parts.forEach((t) => {
     if (t.ndim !== first.ndim) throw new RangeError(`Tensors must have same number of dimensions: got ${first.ndim} and ${t.ndim}`);
@@ -74,10 +76,13 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
     write(viewOf(out, t.shape, out.stride(), out.storageOffset() + start * out.stride(d)), t);
     start += t.shape[d];
   }
-  // each input gets its own stretch of the output's gradient
+  // each input gets its own stretch of the output's gradient (a skipped [0] tensor an empty one, as in PyTorch)
   const sizes = parts.map((t) => t.shape[d]);
-  const dtypes = parts.map((t) => t.dtype);
-  return record('CatBackward0', parts, out, (g) => split(g, sizes, d).map((piece, i) => piece.to(dtypes[i])));
+  const skipped = tensors.map((t) => !parts.includes(t));
+  return record('CatBackward0', tensors, out, (g) => {
+    const pieces = split(g, sizes, d);
+    return tensors.map((t, i) => (skipped[i] ? zeros([0], { dtype: t.dtype, device: t.device }) : pieces.shift()!.to(t.dtype)));
+  });
 }
 
 /**
@@ -110,6 +115,8 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
  * torch.arange(5).split([1, 4]).map((t) => t.shape); // [[1], [4]]
  */
 export function split(x: Tensor, splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+  // a 0-d tensor has no dim to split (normalizeDim would accept dim 0 for it)
+  if (x.ndim === 0) throw new RangeError('split expects at least a 1-dimensional tensor');
   const d = normalizeDim(dim, x.ndim);
   const size = x.shape[d];
   let sizes: number[];
@@ -122,6 +129,9 @@ export function split(x: Tensor, splitSizeOrSections: number | readonly number[]
     sizes = Array.from({ length: count }, (_, i) => Math.min(step, size - i * step));
   } else {
     sizes = [...splitSizeOrSections];
+    if (sizes.some((n) => !Number.isInteger(n) || n < 0)) {
+      throw new RangeError(`split_with_sizes expects split_sizes have only non-negative entries, but got split_sizes=${fmtShape(sizes)}`);
+    }
     const total = sizes.reduce((a, b) => a + b, 0);
     if (total !== size) {
       throw new RangeError(
@@ -131,7 +141,7 @@ export function split(x: Tensor, splitSizeOrSections: number | readonly number[]
   }
   let start = 0;
   return sizes.map((n) => {
-    const piece = slice('SplitBackward0', x, d, start, n);
+    const piece = slice(typeof splitSizeOrSections === 'number' ? 'SplitBackward0' : 'SplitWithSizesBackward0', x, d, start, n);
     start += n;
     return piece;
   });
@@ -146,7 +156,7 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   if (!Number.isInteger(chunks) || chunks <= 0) throw new RangeError(`chunk expects \`chunks\` to be greater than 0, got: ${chunks}`);
   const size = x.shape[normalizeDim(dim, x.ndim)];
   // an empty dim splits into `chunks` empty pieces, as in PyTorch
-  if (size === 0) return Array.from({ length: chunks }, () => split(x, 0, dim)[0]);
+  if (size === 0) return split(x, new Array<number>(chunks).fill(0), dim);
   return split(x, Math.ceil(size / chunks), dim);
 }
 
@@ -156,6 +166,8 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
  * torch.unbind(torch.tensor([[1, 2], [3, 4]])).map((t) => t.tolist()); // [[1, 2], [3, 4]]
  */
 export function unbind(x: Tensor, dim = 0): Tensor[] {
+  // a 0-d tensor has no dim to unbind (normalizeDim would accept dim 0 for it)
+  if (x.ndim === 0) throw new RangeError('Dimension specified as 0 but tensor has no dimensions');
   const d = normalizeDim(dim, x.ndim);
   return Array.from({ length: x.shape[d] }, (_, i) => {
     const piece = noGrad(() => narrow(x, d, i, 1).squeeze(d));

@@ -12,6 +12,8 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { record } from '../autograd/node.js';
 import { Tensor, wrap } from '../tensor.js';
 import { exp, log, maximum, minimum, sqrt, sub, where } from './elementwise.js';
+import { full } from './creation.js';
+import { cat, narrow } from './joining.js';
 
 /** PyTorch's scalar type names, used in its error messages. */
 export const torchTypeName: Record<DType, string> = { float32: 'Float', float64: 'Double', int32: 'Int', bool: 'Bool' };
@@ -115,19 +117,34 @@ export function mean(x: Tensor, dim?: number | readonly number[] | null, keepdim
 export function prod(x: Tensor, dim?: number | null, keepdim = false): Tensor {
   const dims = reducedDims(x, dim);
   const out = reduceWith('prod', x, dims, keepdim, accumulateType(x.dtype));
-  return record(dim == null ? 'ProdBackward0' : 'ProdBackward1', [x], out, (g, [input, y]) => [prodGrad(input, y, dims, keepdim).mul(expandGrad(g, x.shape, dims, keepdim))], [x, out]);
+  return record(dim == null ? 'ProdBackward0' : 'ProdBackward1', [x], out, (g, [input]) => [prodGrad(input, dims).mul(expandGrad(g, x.shape, dims, keepdim))], [x]);
 }
 
 /**
- * ∂(Π x)/∂x_i is the product of the other elements. Without zeros that is y / x_i; with exactly
- * one zero it is the product of the non-zeros at the zero and 0 elsewhere; with more, 0 everywhere.
+ * ∂(Π x)/∂x_i is the product of the other elements of its slice: the product of those before it
+ * times the product of those after it, as PyTorch's prod_safe_zeros_backward computes it. (Not
+ * y / x_i, which is 0/0 at a zero, and not "0 beside a zero", which misses 0·inf and 0·NaN = NaN.)
  */
-function prodGrad(x: Tensor, y: Tensor, dims: readonly number[], keepdim: boolean): Tensor {
-  const isZero = x.eq(0);
-  const zeros = expandGrad(reduceWith('sum', isZero, dims, true, 'int32'), x.shape, dims, true);
-  const othersNonZero = expandGrad(reduceWith('prod', where(isZero, 1, x), dims, true, x.dtype), x.shape, dims, true);
-  const withoutZeros = expandGrad(y, x.shape, dims, keepdim).div(x);
-  return where(zeros.eq(0), withoutZeros, where(zeros.eq(1).logicalAnd(isZero), othersNonZero, 0));
+function prodGrad(x: Tensor, dims: readonly number[]): Tensor {
+  if (dims.length === 0 || x.numel() === 0) return full(x.shape, 1, { dtype: x.dtype, device: x.device }); // a 0-d prod is x itself
+  // over all dims: one slice, the elements in row-major order
+  const [flat, d] = dims.length > 1 ? [x.reshape(-1), 0] : [x, dims[0]];
+  return exclusiveProducts(flat, d, false).mul(exclusiveProducts(flat, d, true)).reshape(x.shape);
+}
+
+/**
+ * Along dim `d`, the product of the elements before each one (after it, when `reverse`): the
+ * input shifted by one, then a scan of log2(n) steps that multiplies in the values k = 1, 2, 4 …
+ * places back (PyTorch uses an exclusive cumprod).
+ */
+function exclusiveProducts(x: Tensor, d: number, reverse: boolean): Tensor {
+  const n = x.shape[d];
+  const ones = (k: number) => full(x.shape.map((s, i) => (i === d ? k : s)), 1, { dtype: x.dtype, device: x.device });
+  // p moved k places along d (towards the end, or the start when reverse), ones filling in
+  const shift = (p: Tensor, k: number) => (reverse ? cat([narrow(p, d, k, n - k), ones(k)], d) : cat([ones(k), narrow(p, d, 0, n - k)], d));
+  let p = shift(x, 1);
+  for (let k = 1; k < n; k *= 2) p = p.mul(shift(p, k));
+  return p;
 }
 
 /**
@@ -173,9 +190,9 @@ export function std(
   const out = noGrad(() => sqrt(varOf(x, dims, keepdim, options)));
   const correction = options?.correction ?? (options?.unbiased === false ? 0 : 1);
   const divisor = Math.max(0, numelOf(dims.map((d) => x.shape[d])) - correction);
-  // ∂ std / ∂x_i = (x_i - mean) / ((N - correction) · std)
+  // ∂ std / ∂x_i = (x_i - mean) / ((N - correction) · std); 0 where std = 0 (all x_i equal), as PyTorch masks it
   return record('StdBackward0', [x], out, (g, [input, y]) => [
-    expandGrad(g.div(y.mul(divisor)), x.shape, dims, keepdim).mul(sub(input, mean(input, dims, true))),
+    expandGrad(where(y.eq(0), 0, g.div(y.mul(divisor))), x.shape, dims, keepdim).mul(sub(input, mean(input, dims, true))),
   ], [x, out]);
 }
 
@@ -191,11 +208,18 @@ export function amax(x: Tensor, dim?: number | readonly number[] | null, keepdim
   return record('AmaxBackward0', [x], out, (g, [input, y]) => [evenlyToExtrema(g, input, y, dims, keepdim)], [x, out]);
 }
 
-/** The gradient of a max/min value, shared equally by the elements that attain it (PyTorch's rule for ties). */
-function evenlyToExtrema(g: Tensor, x: Tensor, y: Tensor, dims: readonly number[], keepdim: boolean): Tensor {
-  const hit = x.eq(expandGrad(y, x.shape, dims, keepdim));
+/**
+ * The gradient of a max/min value, shared equally by the elements that attain it (PyTorch's rule for ties).
+ * Where the extremum is NaN no element equals it: amax/amin give the whole slice NaN, g/0·0, as PyTorch's
+ * scale_grad_by_count does; max()/min() of everything (`nanShares`) share it among the NaN elements,
+ * as PyTorch's evenly_distribute_backward does.
+ */
+function evenlyToExtrema(g: Tensor, x: Tensor, y: Tensor, dims: readonly number[], keepdim: boolean, nanShares = false): Tensor {
+  const value = expandGrad(y, x.shape, dims, keepdim);
+  const hit = nanShares ? x.eq(value).logicalOr(x.ne(x).logicalAnd(value.ne(value))) : x.eq(value);
   const count = expandGrad(reduceWith('sum', hit, dims, true, x.dtype), x.shape, dims, true);
-  return where(hit, expandGrad(g, x.shape, dims, keepdim).div(count), 0);
+  const share = expandGrad(g, x.shape, dims, keepdim).div(count);
+  return nanShares ? where(hit, share, 0) : share.mul(hit);
 }
 
 /**
@@ -223,7 +247,7 @@ function extremum(
     const all = reducedDims(x, null);
     checkNonEmpty(x, all, kind, false);
     const out = reduceWith(kind, x, all, false, x.dtype);
-    return record(`${name}Backward1`, [x], out, (g, [input, y]) => [evenlyToExtrema(g, input, y, all, false)], [x, out]);
+    return record(`${name}Backward1`, [x], out, (g, [input, y]) => [evenlyToExtrema(g, input, y, all, false, true)], [x, out]);
   }
   const dims = reducedDims(x, dimOrOther);
   checkNonEmpty(x, dims, kind, true);
@@ -301,8 +325,8 @@ export function argmin(x: Tensor, dim?: number | null, keepdim = false): Tensor 
 export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = false): Tensor {
   const input = isFloating(x.dtype) ? x : x.to('float32');
   const dims = reducedDims(input, dim);
-  if (input.numel() === 0) return log(sum(exp(input), dims, keepdim));
   const out = noGrad(() => {
+    if (input.numel() === 0) return log(sum(exp(input), dims, keepdim)); // no max to shift by
     const m = amax(input, dims, true);
     // an infinite max (all -inf, or a +inf) would give inf - inf = NaN: shift by 0 instead
     const shift = where(m.abs().eq(Infinity), 0, m);
@@ -326,8 +350,8 @@ function checkFloating(x: Tensor, name: string): void {
  */
 export function softmax(x: Tensor, dim: number): Tensor {
   checkFloating(x, 'softmax');
-  if (x.numel() === 0) return x.clone();
   const out = noGrad(() => {
+    if (x.numel() === 0) return x.clone();
     const e = exp(sub(x, amax(x, dim, true)));
     return e.div(sum(e, dim, true));
   });
@@ -342,8 +366,8 @@ export function softmax(x: Tensor, dim: number): Tensor {
  */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   checkFloating(x, 'log_softmax');
-  if (x.numel() === 0) return x.clone();
   const out = noGrad(() => {
+    if (x.numel() === 0) return x.clone();
     const shifted = sub(x, amax(x, dim, true));
     return sub(shifted, log(sum(exp(shifted), dim, true)));
   });

@@ -5,6 +5,7 @@
  */
 import { backendOf } from '../device.js';
 import { contiguousStrides, fmtShape, normalizeDim, numelOf, parseShape, type Shape } from '../shape.js';
+import { noGrad } from '../autograd/grad-mode.js';
 import { record } from '../autograd/node.js';
 import { Tensor, viewOf, wrap } from '../tensor.js';
 import { sumToShape } from './reduce.js';
@@ -21,7 +22,7 @@ function inferSize(requested: readonly number[], numel: number): number[] {
   const bad = shape.find((s, i) => i !== inferred && (!Number.isInteger(s) || s < 0));
   if (bad !== undefined) throw new RangeError(`invalid shape dimension ${bad}`);
   const known = numelOf(shape.filter((_, i) => i !== inferred));
-  if (inferred >= 0 && known === 0) {
+  if (inferred >= 0 && known === 0 && numel === 0) { // (with elements, a 0 elsewhere is just a size mismatch)
     throw new RangeError(
       `cannot reshape tensor of 0 elements into shape ${fmtShape(requested)} because the unspecified dimension size -1 can be any value and is ambiguous`,
     );
@@ -101,7 +102,10 @@ function reshaped(x: Tensor, shape: Shape, strides: readonly number[]): Tensor {
 export function reshape(x: Tensor, args: readonly (number | Shape)[]): Tensor {
   const shape = inferSize(readShape(args), x.numel());
   const strides = viewStrides(x.shape, x.stride(), shape);
-  return strides ? reshaped(x, shape, strides) : view(contiguous(x), [shape]);
+  if (strides) return reshaped(x, shape, strides);
+  // no view can do it: copy into the new shape, one node as PyTorch records it
+  const from = x.shape;
+  return record('UnsafeViewBackward0', [x], noGrad(() => view(clone(x), [shape])), (g) => [g.reshape(from)]);
 }
 
 /**
@@ -113,6 +117,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   if (x.ndim === 0) return reshape(x, [[1]]);
   const start = normalizeDim(startDim, x.ndim);
   const end = normalizeDim(endDim, x.ndim);
+  if (start === end) return x; // nothing to merge: PyTorch returns the tensor itself
   if (start > end) throw new RangeError('flatten() has invalid args: start_dim cannot come after end_dim');
   const shape = [...x.shape.slice(0, start), numelOf(x.shape.slice(start, end + 1)), ...x.shape.slice(end + 1)];
   return reshape(x, [shape]);
