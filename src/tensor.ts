@@ -5,8 +5,8 @@
  * them, so a reader finds each op's rule, errors and (with autograd) derivative in one place.
  */
 import type { View } from './backend/backend.js';
-import { backendOf, checkDevice, type Device } from './device.js';
-import { checkDType, dtypeOfArray, isFloating, type DType, type TypedArray } from './dtype.js';
+import { backendOf, checkDevice, devices, type Device } from './device.js';
+import { checkDType, dtypeOfArray, dtypes, isFloating, type DType, type TypedArray } from './dtype.js';
 import { formatTensor } from './format.js';
 import { contiguousStrides, fmtShape, isContiguousLayout, normalizeDim, numelOf, type Shape } from './shape.js';
 import { backward as runBackwardFrom, type BackwardOptions } from './autograd/engine.js';
@@ -212,7 +212,7 @@ export class Tensor {
   size(): number[];
   size(dim: number): number;
   size(dim?: number): number | number[] {
-    return dim === undefined ? [...this.shape] : this.shape[normalizeDim(dim, this.ndim)];
+    return dim === undefined ? [...this.shape] : this.shape[this.checkedDim(dim)];
   }
 
   /**
@@ -224,7 +224,13 @@ export class Tensor {
   stride(): number[];
   stride(dim: number): number;
   stride(dim?: number): number | number[] {
-    return dim === undefined ? [...this._strides] : this._strides[normalizeDim(dim, this.ndim)];
+    return dim === undefined ? [...this._strides] : this._strides[this.checkedDim(dim)];
+  }
+
+  /** A dim of this tensor, wrapped if negative; a 0-d tensor has none to ask about. */
+  private checkedDim(dim: number): number {
+    if (this.ndim === 0) throw new RangeError(`Dimension specified as ${dim} but tensor has no dimensions`);
+    return normalizeDim(dim, this.ndim);
   }
 
   /** The first element's position in the storage, like `x.storage_offset()`. */
@@ -329,12 +335,16 @@ export class Tensor {
    * torch.tensor([1.7, -1.7]).to('int32').tolist(); // [1, -1]
    */
   to(target: Device | DType | { device?: Device; dtype?: DType }): Tensor {
-    const { device, dtype } =
-      typeof target === 'string'
-        ? (['js', 'wasm', 'webgpu'] as string[]).includes(target)
-          ? { device: target as Device, dtype: undefined }
-          : { device: undefined, dtype: checkDType(target) }
-        : target;
+    let device: Device | undefined;
+    let dtype: DType | undefined;
+    if (typeof target !== 'string') ({ device, dtype } = target);
+    else if ((devices as readonly string[]).includes(target)) device = target as Device;
+    else if ((dtypes as readonly string[]).includes(target)) dtype = target as DType;
+    else {
+      throw new TypeError(
+        `to(): ${JSON.stringify(target)} is neither a device (${devices.map((d) => `'${d}'`).join(', ')}) nor a dtype (${dtypes.map((d) => `'${d}'`).join(', ')})`,
+      );
+    }
     return creation.convert(this, device === undefined ? this.device : checkDevice(device), dtype ?? this.dtype);
   }
 

@@ -229,6 +229,9 @@ export interface RandomOptions extends TensorOptions {
 function random(args: readonly unknown[], sample: (g: Generator) => number, fallback: DType = 'float32'): Tensor {
   const [shape, options] = shapeAndOptions(args) as [number[], RandomOptions | undefined];
   const { dtype } = resolve(options, fallback);
+  if (fallback === 'float32' && !isFloating(dtype)) {
+    throw new TypeError(`rand/randn need a floating dtype ('float32' or 'float64'), got '${dtype}'; use randint for integers`);
+  }
   const generator = options?.generator ?? defaultGenerator;
   const array = allocArray(dtype, numelOf(shape));
   for (let i = 0; i < array.length; i++) array[i] = sample(generator);
@@ -368,6 +371,15 @@ export function checkInplace(x: Tensor, ...values: (TensorLike | null | undefine
   }
 }
 
+/** @internal Refuses to write into a view whose elements alias (an expanded dim): the result would depend on write order. */
+export function checkWritable(x: Tensor): void {
+  if (x.shape.some((size, d) => size > 1 && x.stride(d) === 0)) {
+    throw new Error(
+      'unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.',
+    );
+  }
+}
+
 /** @internal Marks an in-place write: views share the storage's version counter, which autograd checks. */
 export function bumpVersion(x: Tensor): void {
   x._storage.version++;
@@ -381,6 +393,7 @@ export function bumpVersion(x: Tensor): void {
 export function fill_(x: Tensor, value: TensorLike): Tensor {
   const v = value instanceof Tensor ? checkScalarTensor(value, 'fill_') : value;
   checkInplace(x);
+  checkWritable(x);
   backendOf(x.device).fill(x._view, castScalar(v, x.dtype));
   bumpVersion(x);
   // the old values no longer matter: whatever produced x gets no gradient from here on
@@ -438,6 +451,7 @@ export function write(x: Tensor, value: Tensor): Tensor {
   if (value.device !== x.device) {
     throw new Error(`Expected all tensors to be on the same device, but found at least two devices, ${x.device} and ${value.device}!`);
   }
+  checkWritable(x);
   backendOf(x.device).copyInto(x._view, noGrad(() => value.expand(x.shape))._view);
   bumpVersion(x);
   return x;

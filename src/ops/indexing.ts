@@ -14,7 +14,7 @@ import type { Device } from '../device.js';
 import { isFloating, type DType } from '../dtype.js';
 import { fmtShape, broadcastShapes, normalizeDim, numelOf, type Shape } from '../shape.js';
 import { Tensor, viewOf, wrap, type IndexItem, type TensorLike } from '../tensor.js';
-import { arange, asTensor, bumpVersion, checkInplace, fromTypedArray, inplace_, write } from './creation.js';
+import { arange, asTensor, bumpVersion, checkInplace, checkWritable, fromTypedArray, inplace_, write } from './creation.js';
 import { checkSameDevice, where } from './elementwise.js';
 import { sumToShape } from './reduce.js';
 
@@ -224,6 +224,7 @@ function writeIndexed(x: Tensor, items: readonly IndexItem[], value: Tensor, acc
     bumpVersion(x);
     return x;
   }
+  checkWritable(basic.view);
   const offsets = basic.advanced.length ? advancedOffsets(basic) : basicOffsets(basic.view);
   if (!broadcastsTo(v.shape, offsets.shape)) {
     throw new RangeError(
@@ -328,6 +329,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
 
 /** The scatter kernel writing into `x` itself: `src` at `index` along `dim`, assigned or added. */
 function scatterInto(x: Tensor, d: number, index: Tensor, src: Tensor, accumulate: boolean): Tensor {
+  checkWritable(x);
   // scatter reads src at the index's positions only
   const srcView = viewOf(src, index.shape, src.stride(), src.storageOffset());
   backendOf(x.device).scatter(atLeast1d(x)._view, d, atLeast1d(index)._view, atLeast1d(srcView)._view, accumulate);
