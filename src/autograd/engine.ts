@@ -69,9 +69,20 @@ export function runBackward(
   };
   rootNodes.forEach((node, i) => add(node, rootGrads[i]));
 
+  const order = reverseTopologicalOrder(rootNodes);
+  // With `capture` (autograd.grad), only nodes on a path to a captured tensor run, as in PyTorch:
+  // the graph beyond a non-leaf input is neither computed nor freed, so it can still be backwarded.
+  const leadsToCapture = new Set<Node>();
+  for (let i = order.length - 1; i >= 0 && capture; i--) {
+    if (captureNodes.has(order[i]) || order[i].next.some((next) => next && leadsToCapture.has(next))) leadsToCapture.add(order[i]);
+  }
+  // a captured non-leaf with nothing captured beyond it stops there
+  const continuesPast = (node: Node) => !capture || node.next.some((next) => next && leadsToCapture.has(next));
+
   const captured = new Map<Tensor, Tensor>();
   const run = () => {
-    for (const node of reverseTopologicalOrder(rootNodes)) {
+    for (const node of order) {
+      if (capture && !leadsToCapture.has(node)) continue;
       let grad = grads.get(node);
       if (!grad) continue;
       grads.delete(node);
@@ -83,6 +94,7 @@ export function runBackward(
         if (!capture) accumulate(node.variable, grad, createGraph);
         continue;
       }
+      if (!continuesPast(node)) continue;
       const inputGrads = node.backwardFn(grad, node.saved());
       node.next.forEach((next, i) => {
         const g = inputGrads[i];
