@@ -19,6 +19,8 @@ export type BackendLoader = () => Promise<Backend>;
 
 const loaders = new Map<Device, BackendLoader>();
 const ready = new Map<Device, Backend>([['js', jsBackend as Backend]]);
+// wasm is imported only on `init('wasm')`: nothing loads (or fetches a .wasm file) until then
+loaders.set('wasm', () => import('./backend/wasm/index.js').then((wasm) => wasm.loadWasmBackend()));
 
 /** Throws a TypeError listing the valid devices unless `name` is one of them. */
 export function checkDevice(name: unknown): Device {
@@ -74,6 +76,8 @@ export async function bestDevice(): Promise<Device> {
     if (!loaders.has(device)) continue;
     try {
       await init(device);
+      // a software adapter (SwiftShader) is correct but slower than wasm: not the best device
+      if ((backendOf(device) as { fallbackAdapter?: boolean }).fallbackAdapter) continue;
       return device;
     } catch {
       // not available here; try the next one

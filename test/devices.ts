@@ -4,4 +4,4 @@
  */
 import type { Device } from '../src/device.js';
 
-export const devices: Device[] = ['js'];
+export const devices: Device[] = ['js', 'wasm'];

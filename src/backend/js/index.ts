@@ -187,8 +187,10 @@ export const jsBackend: Backend<TypedArray> = {
   unary(op, x) {
     const f = unaryFns[op];
     const offsets = offsetsOf(x);
-    const out = allocArray(op === 'logicalNot' ? 'bool' : x.dtype, offsets.length);
-    for (let i = 0; i < out.length; i++) out[i] = f(x.storage[offsets[i]]);
+    const outDtype = op === 'logicalNot' ? 'bool' : x.dtype;
+    const out = allocArray(outDtype, offsets.length);
+    const convert = outDtype === 'bool' ? toBool : (v: number) => v; // a bool result is 0 or 1 (-true is true)
+    for (let i = 0; i < out.length; i++) out[i] = convert(f(x.storage[offsets[i]]));
     return out;
   },
 

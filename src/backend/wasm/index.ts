@@ -1,0 +1,443 @@
+/**
+ * The `wasm` backend: the Backend interface over AssemblyScript SIMD kernels (assembly/).
+ *
+ * Tensor storage lives in the module's linear memory (heap.ts), so kernels read and write it in
+ * place; values cross into JavaScript only when a tensor is read or moved to another device.
+ * Each method here describes its views to a kernel: shapes and strides go into a small
+ * descriptor area of linear memory (after merging dims that are contiguous together, so most
+ * views become one or two dims), pointers and dtype codes go as arguments. Kernels that can fail
+ * (integer division by zero, an index out of bounds) return a status code and this side throws
+ * the same error the reference backend throws.
+ *
+ * `await torch.init('wasm')` loads it: the registry (src/device.ts) imports this module lazily.
+ */
+import type { ArgReduceOp, Backend, BinaryOp, ReduceOp, UnaryOp, View } from '../backend.js';
+import type { DType, TypedArray } from '../../dtype.js';
+import { numelOf, type Shape } from '../../shape.js';
+import { Heap, WasmStorage, type HeapStats } from './heap.js';
+import { availableCores, compileKernels, detectFeatures, simdMissingError, type WasmFeatures } from './loader.js';
+import { ThreadPool } from './threads.js';
+
+export { WasmStorage } from './heap.js';
+export type { HeapStats } from './heap.js';
+
+type WasmView = View<WasmStorage>;
+
+/** The kernels' exports (assembly/index.ts); pointers and strides are plain numbers. */
+interface Kernels {
+  heapBase(): number;
+  copy(st: number, dt: number, d: number, src: number, out: number): void;
+  copyInto(dt: number, st: number, d: number, dst: number, src: number): void;
+  fill(dt: number, d: number, dst: number, value: number): void;
+  unary(op: number, dt: number, d: number, x: number, out: number): void;
+  binary(op: number, dt: number, d: number, a: number, b: number, out: number): number;
+  where(ct: number, dt: number, d: number, cond: number, a: number, b: number, out: number): void;
+  reduce(op: number, dt: number, ot: number, dk: number, dr: number, x: number, out: number): void;
+  argReduce(op: number, dt: number, dk: number, n: number, s: number, x: number, out: number): void;
+  matmulF32(...args: number[]): void;
+  matmulF64(...args: number[]): void;
+  matmulI32(...args: number[]): void;
+  matmulScratchBytes(): number;
+  matmulUnitRows(): number;
+  gather(dt: number, d: number, x: number, index: number, out: number, size: number, dimStride: number, err: number): number;
+  scatter(dt: number, st: number, d: number, dst: number, index: number, src: number, size: number, dimStride: number, accumulate: number, err: number): number;
+}
+
+const dtypeCode: Record<DType, number> = { float32: 0, float64: 1, int32: 2, bool: 3 };
+const dtypeBytes: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
+const arrayType = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array } as const;
+
+// op codes: the order of the unions in src/backend/backend.ts, mirrored in assembly/elementwise.ts
+const unaryCode: Record<UnaryOp, number> = {
+  neg: 0, abs: 1, sign: 2, exp: 3, log: 4, sqrt: 5, rsqrt: 6, sin: 7, cos: 8, tanh: 9,
+  sigmoid: 10, relu: 11, floor: 12, ceil: 13, round: 14, trunc: 15, logicalNot: 16,
+};
+const binaryCode: Record<BinaryOp, number> = {
+  add: 0, sub: 1, mul: 2, div: 3, floorDivide: 4, remainder: 5, pow: 6, maximum: 7, minimum: 8,
+  eq: 9, ne: 10, lt: 11, le: 12, gt: 13, ge: 14, logicalAnd: 15, logicalOr: 16, logicalXor: 17,
+};
+const reduceCode: Record<ReduceOp, number> = { sum: 0, prod: 1, max: 2, min: 3 };
+const comparisonOps = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor']);
+
+/** The errors of the reference's int32 arithmetic, by the binary kernel's status code. */
+const binaryErrors: Record<number, string> = {
+  1: 'ZeroDivisionError: integer division by zero',
+  2: 'ZeroDivisionError: integer modulo by zero',
+  3: 'Integers to negative integer powers are not allowed.',
+};
+
+/** Below this many multiply-adds a matmul runs on one thread (waking workers costs more). */
+const THREADED_MATMUL_MACS = 1 << 18;
+
+/**
+ * Merges dims that every operand walks contiguously together (dim d into d+1 when
+ * stride[d] = stride[d+1] · size[d+1] for all of them) and drops dims of size 1. The walk visits
+ * the same elements in the same order, in fewer, longer rows. Always leaves at least one dim.
+ */
+export function collapse(shape: Shape, strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
+  const outShape: number[] = [];
+  const outStrides: number[][] = strides.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue;
+    const last = outShape.length - 1;
+    if (last >= 0 && strides.every((s, k) => outStrides[k][last] === s[d] * shape[d])) {
+      outShape[last] *= shape[d];
+      strides.forEach((s, k) => (outStrides[k][last] = s[d]));
+    } else {
+      outShape.push(shape[d]);
+      strides.forEach((s, k) => outStrides[k].push(s[d]));
+    }
+  }
+  if (outShape.length === 0) return { shape: [1], strides: strides.map(() => [0]) };
+  return { shape: outShape, strides: outStrides };
+}
+
+/** What `wasmInfo()` reports. */
+export interface WasmInfo extends WasmFeatures {
+  /** Threads kernels use (1 without thread support). */
+  numThreads: number;
+  heap: HeapStats;
+}
+
+export class WasmBackend implements Backend<WasmStorage> {
+  readonly name = 'wasm';
+  private readonly desc: number;
+  private readonly err: number;
+
+  constructor(
+    private readonly k: Kernels,
+    readonly heap: Heap,
+    readonly features: WasmFeatures,
+    readonly pool: ThreadPool | undefined,
+  ) {
+    // a permanent area for kernel descriptors, and a word for error details
+    this.desc = heap.allocBlock(16384).ptr;
+    this.err = heap.allocBlock(64).ptr;
+  }
+
+  // ---- memory ---------------------------------------------------------------------------------
+
+  private live(storage: WasmStorage): number {
+    if (storage.ptr < 0) throw new Error('wasm: this tensor was disposed; its storage can no longer be used');
+    return storage.ptr;
+  }
+
+  /** The byte address of a view's storage (kernels add the view's offset themselves). */
+  private base(v: WasmView): number {
+    return this.live(v.storage);
+  }
+
+  private out(dtype: DType, length: number, zero = false): WasmStorage {
+    return this.heap.allocStorage(length * dtypeBytes[dtype], zero);
+  }
+
+  alloc(dtype: DType, length: number): WasmStorage {
+    return this.out(dtype, length, true);
+  }
+
+  fromArray(array: TypedArray): WasmStorage {
+    const s = this.out(dtypeOfArrayStrict(array), array.length);
+    this.heap.u8.set(new Uint8Array(array.buffer, array.byteOffset, array.byteLength), s.ptr);
+    return s;
+  }
+
+  /** A copy of the storage's elements (views into wasm memory would change under the user). */
+  readSync(storage: WasmStorage, dtype: DType): TypedArray {
+    const length = storage.used / dtypeBytes[dtype];
+    const buffer = this.heap.u8.buffer as ArrayBuffer; // or a SharedArrayBuffer: slice() copies out of it either way
+    return new arrayType[dtype](buffer, this.live(storage), length).slice();
+  }
+
+  async read(storage: WasmStorage, dtype: DType): Promise<TypedArray> {
+    return this.readSync(storage, dtype);
+  }
+
+  /** Frees a storage now. Later use of a tensor viewing it throws. */
+  dispose(storage: WasmStorage): void {
+    this.heap.dispose(storage);
+  }
+
+  // ---- descriptors ------------------------------------------------------------------------------
+
+  /**
+   * Writes the walk descriptor of `views` (all of `shape`) at `at` (see assembly/memory.ts):
+   * ndim, shape, each operand's strides, zeroed odometer digits, each operand's start offset.
+   * Returns the address just past it.
+   */
+  private describe(at: number, shape: Shape, strides: readonly (readonly number[])[], offsets: readonly number[]): number {
+    const c = collapse(shape, strides);
+    const ndim = c.shape.length;
+    const words = [ndim, ...c.shape, ...c.strides.flat(), ...new Array<number>(ndim).fill(0), ...offsets];
+    if (words.length * 4 > 8000) throw new RangeError(`wasm: too many dims (${shape.length})`);
+    this.heap.i32.set(words, at >> 2);
+    return at + words.length * 4;
+  }
+
+  /** A descriptor for views of one shape (elementwise kernels); returns its address. */
+  private walk(shape: Shape, ...views: WasmView[]): number {
+    this.describe(
+      this.desc,
+      shape,
+      views.map((v) => v.strides),
+      views.map((v) => v.offset),
+    );
+    return this.desc;
+  }
+
+  // ---- data movement ----------------------------------------------------------------------------
+
+  copy(x: WasmView, dtype: DType): WasmStorage {
+    const n = numelOf(x.shape);
+    const out = this.out(dtype, n);
+    if (n > 0) this.k.copy(dtypeCode[x.dtype], dtypeCode[dtype], this.walk(x.shape, x), this.base(x), out.ptr);
+    return out;
+  }
+
+  copyInto(dst: WasmView, src: WasmView): void {
+    if (numelOf(dst.shape) === 0) return;
+    // the reference reads all of src before writing: when they share a storage, copy src first
+    let from = src;
+    let temp: WasmStorage | undefined;
+    if (src.storage === dst.storage) {
+      temp = this.copy(src, src.dtype);
+      from = { storage: temp, dtype: src.dtype, shape: src.shape, strides: contiguous(src.shape), offset: 0 };
+    }
+    this.k.copyInto(dtypeCode[dst.dtype], dtypeCode[from.dtype], this.walk(dst.shape, dst, from), this.base(dst), this.base(from));
+    if (temp) this.heap.dispose(temp);
+  }
+
+  fill(dst: WasmView, value: number): void {
+    if (numelOf(dst.shape) === 0) return;
+    this.k.fill(dtypeCode[dst.dtype], this.walk(dst.shape, dst), this.base(dst), value);
+  }
+
+  // ---- elementwise ------------------------------------------------------------------------------
+
+  unary(op: UnaryOp, x: WasmView): WasmStorage {
+    const n = numelOf(x.shape);
+    const out = this.out(op === 'logicalNot' ? 'bool' : x.dtype, n);
+    if (n > 0) this.k.unary(unaryCode[op], dtypeCode[x.dtype], this.walk(x.shape, x), this.base(x), out.ptr);
+    return out;
+  }
+
+  binary(op: BinaryOp, a: WasmView, b: WasmView): WasmStorage {
+    const n = numelOf(a.shape);
+    const out = this.out(comparisonOps.has(op) ? 'bool' : a.dtype, n);
+    if (n === 0) return out;
+    const status = this.k.binary(binaryCode[op], dtypeCode[a.dtype], this.walk(a.shape, a, b), this.base(a), this.base(b), out.ptr);
+    if (status !== 0) throw new RangeError(binaryErrors[status]);
+    return out;
+  }
+
+  where(cond: WasmView, a: WasmView, b: WasmView): WasmStorage {
+    const n = numelOf(cond.shape);
+    const out = this.out(a.dtype, n);
+    if (n > 0) {
+      const d = this.walk(cond.shape, cond, a, b);
+      this.k.where(dtypeCode[cond.dtype], dtypeCode[a.dtype], d, this.base(cond), this.base(a), this.base(b), out.ptr);
+    }
+    return out;
+  }
+
+  // ---- reductions -------------------------------------------------------------------------------
+
+  /** Descriptors for the kept dims (from x's offset) and the reduced dims (from 0), at desc and after it. */
+  private splitWalk(x: WasmView, dims: readonly number[]): { dk: number; dr: number } {
+    const kept = x.shape.map((_, d) => d).filter((d) => !dims.includes(d));
+    const dk = this.desc;
+    const dr = this.describe(dk, kept.map((d) => x.shape[d]), [kept.map((d) => x.strides[d])], [x.offset]);
+    // reduced dims keep size-0 dims (an empty reduction gives the initial value), so collapse only non-empty ones
+    const rShape = dims.map((d) => x.shape[d]);
+    if (rShape.includes(0)) this.heap.i32.set([1, 0, 0, 0, 0], dr >> 2);
+    else this.describe(dr, rShape, [dims.map((d) => x.strides[d])], [0]);
+    return { dk, dr };
+  }
+
+  reduce(op: ReduceOp, x: WasmView, dims: readonly number[], outDtype: DType): WasmStorage {
+    const n = numelOf(x.shape.filter((_, d) => !dims.includes(d)));
+    const out = this.out(outDtype, n);
+    if (n === 0) return out;
+    const { dk, dr } = this.splitWalk(x, dims);
+    this.k.reduce(reduceCode[op], dtypeCode[x.dtype], dtypeCode[outDtype], dk, dr, this.base(x), out.ptr);
+    return out;
+  }
+
+  argReduce(op: ArgReduceOp, x: WasmView, dim: number): WasmStorage {
+    const n = numelOf(x.shape.filter((_, d) => d !== dim));
+    const out = this.out('int32', n);
+    if (n === 0) return out;
+    const { dk } = this.splitWalk(x, [dim]);
+    this.k.argReduce(op === 'argmax' ? 0 : 1, dtypeCode[x.dtype], dk, x.shape[dim], x.strides[dim], this.base(x), out.ptr);
+    return out;
+  }
+
+  // ---- linear algebra ---------------------------------------------------------------------------
+
+  matmul(a: WasmView, b: WasmView): WasmStorage {
+    const [B, M, K] = a.shape;
+    const N = b.shape[2];
+    const out = this.out(a.dtype, B * M * N);
+    if (B * M * N === 0) return out;
+    const kind = a.dtype === 'float32' ? 0 : a.dtype === 'float64' ? 1 : a.dtype === 'int32' ? 2 : -1;
+    if (kind < 0) throw new TypeError(`wasm matmul: unsupported dtype ${a.dtype}`);
+    const size = dtypeBytes[a.dtype];
+    const rowBlocks = Math.ceil(M / this.k.matmulUnitRows());
+    // with threads and few row blocks (a batch of 64 rows), also cut the columns so every thread gets work
+    const threads = this.pool && B * M * N * K >= THREADED_MATMUL_MACS ? this.pool.numThreads : 1;
+    const colBlocks = Math.max(1, Math.min(Math.ceil((2 * threads) / (B * rowBlocks)), Math.floor(N / 64)));
+    const nb = colBlocks === 1 ? N : Math.ceil(N / colBlocks / 8) * 8;
+    const units = B * rowBlocks * Math.ceil(N / nb);
+    const args = [
+      M, N, K,
+      this.base(a) + a.offset * size, a.strides[0], a.strides[1], a.strides[2],
+      this.base(b) + b.offset * size, b.strides[0], b.strides[1], b.strides[2],
+      out.ptr, nb,
+    ];
+    if (this.pool) this.pool.runMatmul(kind, args, units, threads);
+    else {
+      const kernel = [this.k.matmulF32, this.k.matmulF64, this.k.matmulI32][kind];
+      kernel(...args.slice(0, 12), this.scratch(), nb, 0, units);
+    }
+    return out;
+  }
+
+  private scratchPtr = -1;
+  /** The main thread's matmul packing area (without a thread pool). */
+  private scratch(): number {
+    if (this.scratchPtr < 0) this.scratchPtr = this.heap.allocBlock(this.k.matmulScratchBytes()).ptr;
+    return this.scratchPtr;
+  }
+
+  // ---- indexing ---------------------------------------------------------------------------------
+
+  /** The index as an int32 view (a converted copy when it is another dtype). */
+  private intIndex(index: WasmView): WasmView {
+    if (index.dtype === 'int32') return index;
+    return { storage: this.copy(index, 'int32'), dtype: 'int32', shape: index.shape, strides: contiguous(index.shape), offset: 0 };
+  }
+
+  private indexError(dim: number, size: number): RangeError {
+    const k = this.heap.i32[this.err >> 2];
+    return new RangeError(`index ${k} is out of bounds for dimension ${dim} with size ${size}`);
+  }
+
+  gather(x: WasmView, dim: number, index: WasmView): WasmStorage {
+    const n = numelOf(index.shape);
+    const out = this.out(x.dtype, n);
+    if (n === 0) return out;
+    const idx = this.intIndex(index);
+    const xStrides = x.strides.map((s, d) => (d === dim ? 0 : s));
+    const d = this.walkWith(index.shape, [xStrides, idx.strides], [x.offset, idx.offset]);
+    const size = x.shape[dim];
+    const status = this.k.gather(dtypeCode[x.dtype], d, this.base(x), this.base(idx), out.ptr, size, x.strides[dim], this.err);
+    if (status !== 0) throw this.indexError(dim, size);
+    return out;
+  }
+
+  scatter(dst: WasmView, dim: number, index: WasmView, src: WasmView, accumulate: boolean): void {
+    if (numelOf(index.shape) === 0) return;
+    const idx = this.intIndex(index);
+    const dStrides = dst.strides.map((s, d) => (d === dim ? 0 : s));
+    const d = this.walkWith(index.shape, [dStrides, idx.strides, src.strides], [dst.offset, idx.offset, src.offset]);
+    const size = dst.shape[dim];
+    const status = this.k.scatter(
+      dtypeCode[dst.dtype], dtypeCode[src.dtype], d, this.base(dst), this.base(idx), this.base(src),
+      size, dst.strides[dim], accumulate ? 1 : 0, this.err,
+    );
+    if (status !== 0) throw this.indexError(dim, size);
+  }
+
+  private walkWith(shape: Shape, strides: readonly (readonly number[])[], offsets: readonly number[]): number {
+    this.describe(this.desc, shape, strides, offsets);
+    return this.desc;
+  }
+}
+
+const contiguous = (shape: Shape): number[] => {
+  const strides = new Array<number>(shape.length);
+  let step = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    strides[d] = step;
+    step *= Math.max(shape[d], 1);
+  }
+  return strides;
+};
+
+function dtypeOfArrayStrict(array: TypedArray): DType {
+  if (array instanceof Float32Array) return 'float32';
+  if (array instanceof Float64Array) return 'float64';
+  if (array instanceof Int32Array) return 'int32';
+  return 'bool';
+}
+
+// ---- loading ------------------------------------------------------------------------------------
+
+let loaded: WasmBackend | undefined;
+
+/** Loads the kernels, sets up memory and (where supported) the worker threads. Used by `init('wasm')`. */
+export async function loadWasmBackend(): Promise<Backend> {
+  if (!loaded) loaded = await createWasmBackend();
+  return loaded as Backend;
+}
+
+/**
+ * A new, independent wasm backend (its own module instance and memory). `threads: false` gives
+ * the single-threaded build that runtimes without shared memory use (a page that is not
+ * cross-origin isolated), so tests can check that path anywhere.
+ */
+export async function createWasmBackend(options: { threads?: boolean } = {}): Promise<WasmBackend> {
+  const detected = detectFeatures();
+  if (!detected.simd) throw simdMissingError();
+  const features: WasmFeatures =
+    options.threads === false && detected.threads ? { ...detected, threads: false, threadsMissing: 'turned off by the caller' } : detected;
+  const module = await compileKernels(features.threads);
+  const memory = features.threads
+    ? new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: true })
+    : new WebAssembly.Memory({ initial: 256, maximum: 65536 });
+  const instance = await WebAssembly.instantiate(module, { env: { memory, abort: () => { throw new Error('wasm abort'); } } });
+  const k = instance.exports as unknown as Kernels;
+  const heap = await Heap.create(memory, k.heapBase());
+  let pool: ThreadPool | undefined;
+  if (features.threads) {
+    pool = new ThreadPool(module, memory, [k.matmulF32, k.matmulF64, k.matmulI32], () => heap.allocBlock(k.matmulScratchBytes()).ptr);
+    await pool.setNumThreads(await availableCores());
+  }
+  return new WasmBackend(k, heap, features, pool);
+}
+
+function backend(): WasmBackend {
+  if (!loaded) throw new Error("device 'wasm' is not initialised: call `await torch.init('wasm')` first");
+  return loaded;
+}
+
+/**
+ * Sets how many threads wasm kernels use (the main thread plus n - 1 workers), like
+ * `torch.set_num_threads`; the default is the number of cores. Without thread support it stays 1.
+ * Results are identical for any number of threads.
+ */
+export async function setNumThreads(n: number): Promise<void> {
+  const b = backend();
+  if (b.pool) await b.pool.setNumThreads(n);
+  else if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: expected a positive integer, got ${n}`);
+}
+
+/** Threads wasm kernels use, like `torch.get_num_threads`. */
+export function getNumThreads(): number {
+  return backend().pool?.numThreads ?? 1;
+}
+
+/** What the wasm backend found (SIMD, threads and why not) and its heap's state. */
+export function wasmInfo(): WasmInfo {
+  const b = backend();
+  return { ...b.features, numThreads: getNumThreads(), heap: b.heap.stats() };
+}
+
+/** Frees a wasm storage now instead of when its tensors become unreachable. */
+export function disposeStorage(storage: unknown): void {
+  if (storage instanceof WasmStorage) backend().dispose(storage);
+}
+
+/** Runs a garbage collection and returns unreachable tensors' storage to the pool now (Node). */
+export function collectGarbage(): void {
+  backend().heap.collect();
+}
