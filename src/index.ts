@@ -6,7 +6,17 @@
  */
 export { Tensor, Storage, type TensorLike, type TensorOptions, type IndexItem, type NestedArray } from './tensor.js';
 export { type DType, type TypedArray, dtypes, promoteTypes } from './dtype.js';
-export { type Device, type BackendLoader, devices, init, isAvailable, bestDevice, registerBackend } from './device.js';
+export {
+  type Device,
+  type BackendLoader,
+  devices,
+  init,
+  isAvailable,
+  bestDevice,
+  registerBackend,
+  setNumThreads,
+  getNumThreads,
+} from './device.js';
 export { type Shape, broadcastShapes } from './shape.js';
 export { Generator, manualSeed, defaultGenerator } from './random.js';
 export type { Backend, View, UnaryOp, BinaryOp, ReduceOp, ArgReduceOp } from './backend/backend.js';
@@ -99,3 +109,7 @@ export { index, indexPut } from './ops/indexing.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
 export * as autograd from './autograd/index.js';
 export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export { save, load } from './io/index.js';
+export * as data from './data/index.js';
+export * as transforms from './transforms/index.js';

@@ -187,6 +187,20 @@ export class Tensor {
     };
   }
 
+  /**
+   * Frees this tensor's storage now (wasm or GPU memory) instead of when it becomes unreachable,
+   * for code that wants memory back at once. The tensor, and every view of its storage, must not
+   * be used afterwards. On `js` it does nothing: the garbage collector owns that memory.
+   * @example
+   * await torch.init('wasm');
+   * const t = torch.ones(1000, { device: 'wasm' });
+   * t.sum().item(); // 1000
+   * t.dispose();
+   */
+  dispose(): void {
+    backendOf(this.device).free?.(this._storage.handle);
+  }
+
   /** @internal The backend view of this tensor, for kernels. */
   get _view(): View {
     return { storage: this._storage.handle, dtype: this.dtype, shape: this.shape, strides: this._strides, offset: this._offset };

@@ -83,6 +83,11 @@ export interface Backend<S = unknown> {
   readSync(storage: S, dtype: DType): TypedArray;
   /** All of a storage's elements; works on every device. */
   read(storage: S, dtype: DType): Promise<TypedArray>;
+  /**
+   * Frees a storage now rather than when it becomes unreachable (`Tensor.dispose()`). Backends
+   * whose memory the JavaScript garbage collector manages (`js`) leave it out.
+   */
+  free?(storage: S): void;
 
   // ---- data movement ----------------------------------------------------------------------
   /** Copies a view into a new contiguous storage of `dtype` (a cast when the dtypes differ). */

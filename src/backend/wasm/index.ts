@@ -157,6 +157,10 @@ export class WasmBackend implements Backend<WasmStorage> {
     this.heap.dispose(storage);
   }
 
+  free(storage: WasmStorage): void {
+    this.heap.dispose(storage);
+  }
+
   // ---- descriptors ------------------------------------------------------------------------------
 
   /**
