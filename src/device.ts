@@ -65,6 +65,31 @@ export function backendOf(device: Device): Backend {
 }
 
 /**
+ * Sets how many threads the `wasm` device's kernels use, like `torch.set_num_threads` (async:
+ * it may start workers). The default is the number of cores; results are identical for any count.
+ * @example
+ * await torch.setNumThreads(1);
+ * torch.getNumThreads(); // 1
+ */
+export async function setNumThreads(n: number): Promise<void> {
+  await init('wasm');
+  const wasm = await import('./backend/wasm/index.js');
+  await wasm.setNumThreads(n);
+}
+
+/**
+ * How many threads the `wasm` device's kernels use: once it is initialised, its worker pool's
+ * size (all cores by default); before, the cores the runtime reports.
+ * @example
+ * typeof torch.getNumThreads(); // 'number'
+ */
+export function getNumThreads(): number {
+  const wasm = ready.get('wasm') as { pool?: { numThreads: number } } | undefined;
+  if (wasm) return wasm.pool?.numThreads ?? 1;
+  return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+}
+
+/**
  * The fastest device that can run here: `webgpu` on a real (non-fallback) GPU adapter, else
  * `wasm` when it loads, else `js`.
  * @example
