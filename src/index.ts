@@ -109,3 +109,7 @@ export { index, indexPut } from './ops/indexing.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
 export * as autograd from './autograd/index.js';
 export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export { save, load } from './io/index.js';
+export * as data from './data/index.js';
+export * as transforms from './transforms/index.js';

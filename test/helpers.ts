@@ -257,6 +257,8 @@ const sentinel = (dtype: DType): number => (dtype === 'bool' ? 1 : dtype === 'in
 
 /** Builds the tensor of a case: a contiguous tensor, or a strided view of a bigger base. */
 export function makeTensor(dtype: DType, ref: Ref, layout: Layout | undefined, device: Device): Tensor {
+  // webgpu has no float64: a generated float64 case is skipped there (a failed fast-check precondition)
+  if (device === 'webgpu' && dtype === 'float64') fc.pre(false);
   const { shape, data } = ref;
   if (!layout) {
     const array = allocArray(dtype, data.length);

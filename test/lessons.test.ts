@@ -63,6 +63,69 @@ const expectedOutput: Record<string, (string | RegExp)[]> = {
     't: tensor([2., 2., 2., 2., 2.], dtype=torch.float64)\n',
     'n: Float64Array(5) [ 2, 2, 2, 2, 2 ]\n',
   ],
+  '02-datasets.ts': [
+    // Loading a Dataset (not on PyTorch's page: sizes and the dataset's printout, which is torchvision's)
+    'Training samples: 60000, test samples: 10000\n',
+    'Dataset FashionMNIST\n    Number of datapoints: 60000\n    Root location: data\n    Split: Train\n    StandardTransform\nTransform: ToTensor()',
+    // Iterating and Visualizing the Dataset: nine random samples, written as a picture
+    /Saved runs\/fashion-mnist-grid\.png, a 3×3 grid of: ([A-Za-z -]+, ){8}[A-Za-z -]+\n/,
+    // Creating a Custom Dataset for your files
+    'Custom dataset: 10 images from runs/custom-images/labels.csv\n',
+    'Sample 9: Ankle Boot, shape [1, 28, 28]\n',
+    'Equal to the original: true',
+    // Iterate through the DataLoader: PyTorch prints torch.Size([64, 1, 28, 28]) and torch.Size([64])
+    'Feature batch shape: [64, 1, 28, 28]\n',
+    'Labels batch shape: [64]\n',
+    // the first image of the batch, in the terminal: 14 lines of 28 half blocks, then its label
+    new RegExp(String.raw`((\x1b\[38;2;\d+;\d+;\d+m\x1b\[48;2;\d+;\d+;\d+m▀){28}\x1b\[0m\n){14}Label: \d\n`),
+    'Batches per epoch: 938 (train), 157 (test)\n',
+    // Loading in parallel (not on the page)
+    '157 batches from 2 worker threads, equal to the batches loaded without workers: true\n',
+  ],
+  '03-transforms.ts': [
+    'Without transforms: an image of 28×28 bytes (Uint8Array) and the label 9\n',
+    // ToTensor(): PyTorch gives the same values for these bytes
+    'ToTensor: shape [1, 28, 28], dtype float32, values from 0 to 1\n',
+    'Bytes:   0, 30, 65, 97, 163, 248\n',
+    'Tensor:  tensor([0.0000, 0.1176, 0.2549, 0.3804, 0.6392, 0.9725])\n',
+    // Lambda Transforms: the one-hot label
+    'Label 9 one-hot: tensor([0., 0., 0., 0., 0., 0., 0., 0., 0., 1.])\n',
+    'Label 3 one-hot: tensor([0., 0., 0., 1., 0., 0., 0., 0., 0., 0.])\n',
+    // Compose and Normalize (not on the page), printed like torchvision's
+    'Compose(\n    ToTensor()\n    Normalize(mean=[0.5], std=[0.5])\n)\n',
+    'Normalized: values from -1 to 1\n',
+  ],
+  '04-build-model.ts': [
+    // Get Device for Training: the fastest device here
+    /Using (js|wasm|webgpu) device\n/,
+    // Define the Class: print(model), with Kindling's camelCase attribute name
+    'NeuralNetwork(\n  (flatten): Flatten(start_dim=1, end_dim=-1)\n  (linearReluStack): Sequential(\n' +
+      '    (0): Linear(in_features=784, out_features=512, bias=True)\n    (1): ReLU()\n' +
+      '    (2): Linear(in_features=512, out_features=512, bias=True)\n    (3): ReLU()\n' +
+      '    (4): Linear(in_features=512, out_features=10, bias=True)\n  )\n)\n',
+    /Predicted class: tensor\(\[\d\](, device='wasm')?\)\n/,
+    // Model Layers: PyTorch prints torch.Size([3, 28, 28]) and so on
+    '[ 3, 28, 28 ]\n',
+    '[ 3, 784 ]\n',
+    '[ 3, 20 ]\n',
+    /Before ReLU: tensor\(\[\[[-\d., \n\[\]]+\]\], grad_fn=<AddmmBackward0>\)\n\n\n/,
+    /After ReLU: tensor\(\[\[[\d., \n\[\]]+\]\], grad_fn=<ReluBackward0>\)\n/,
+    'Probabilities of each image sum to tensor([1.0000, 1.0000, 1.0000], grad_fn=<SumBackward1>)\n',
+    // Model Parameters: PyTorch's names with linear_relu_stack spelled linearReluStack
+    'Model structure:  NeuralNetwork(\n  (flatten)',
+    ...[
+      ['0.weight', '512, 784', true],
+      ['0.bias', '512', false],
+      ['2.weight', '512, 512', true],
+      ['2.bias', '512', false],
+      ['4.weight', '10, 512', true],
+      ['4.bias', '10', false],
+    ].map(([name, size, matrix]) =>
+      matrix
+        ? new RegExp(String.raw`Layer: linearReluStack\.${name} \| Size: \[${size}\] \| Values : tensor\(\[\[[^\]]+\],\n +\[[^\]]+\]\],\n +(device='wasm', )?grad_fn=<SliceBackward0>\) \n\n`)
+        : new RegExp(String.raw`Layer: linearReluStack\.${name} \| Size: \[${size}\] \| Values : tensor\(\[[-\d. ,]+\](, device='wasm')?, grad_fn=<SliceBackward0>\) \n\n`),
+    ),
+  ],
   '05-autograd.ts': [
     // Tensors, Functions and Computational graph (PyTorch adds ` object at 0x...` inside the brackets)
     'Gradient function for z = <AddBackward0>\n',
@@ -98,6 +161,30 @@ const expectedOutput: Record<string, (string | RegExp)[]> = {
       '        [2., 2., 4., 2., 2.],\n' +
       '        [2., 2., 2., 4., 2.]])\n',
   ],
+  '06-optimization.ts': [
+    // run with `--epochs 1 --subset 1200` (see lessonArguments): one short epoch
+    /Using (js|wasm|webgpu) device\n/,
+    'Epoch 1\n-------------------------------\n',
+    /loss: \d\.\d{6} {2}\[ {3}64\/ 1200\]\n/,
+    /\(trained on 1200 samples in \d+\.\d s on (js|wasm|webgpu)\)\n/,
+    /Test Error: \n Accuracy: \d+\.\d%, Avg loss: \d\.\d{6} \n/,
+    'Done!\n',
+  ],
+  '07-save-load.ts': [
+    'Saved 6 tensors to runs/model_weights.safetensors\n',
+    // PyTorch prints <All keys matched successfully>
+    '{ missingKeys: [], unexpectedKeys: [] }\n',
+    'Same logits after loading: true\n',
+    "[ 'linear_relu_stack.0.weight', 'linear_relu_stack.0.bias' ]\n",
+    '{ missingKeys: [], unexpectedKeys: [] }\n',
+    'Error: save() takes a state dict, not a model: save model.stateDict(), then load it into a new model with loadStateDict (safetensors holds tensors, not code)\n',
+    "Restored the optimizer's state for 6 parameters\n",
+  ],
+};
+
+/** Command-line arguments a lesson runs with in this test (a short run of a long lesson). */
+const lessonArguments: Record<string, string[]> = {
+  '06-optimization.ts': ['--epochs', '1', '--subset', '1200'],
 };
 
 const lessons = readdirSync(lessonsDir)
@@ -136,7 +223,7 @@ describe.each(lessons)('lessons/%s', (file) => {
   it('runs and prints what the tutorial page prints', async () => {
     const pieces = expectedOutput[file];
     expect(pieces, `add the lines lessons/${file} must print to expectedOutput in test/lessons.test.ts`).toBeDefined();
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(lessonsDir, file)], {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(lessonsDir, file), ...(lessonArguments[file] ?? [])], {
       cwd: root,
       timeout: 120_000,
       maxBuffer: 16 * 1024 * 1024,

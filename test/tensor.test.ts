@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it as vit } from 'vitest';
 import { fc, it } from '@fast-check/vitest';
 import * as torch from '../src/index.js';
 import { fromArray } from '../src/tensor.js';
-import { devices } from './devices.js';
+import { devices, floatDTypes, readsSync } from './devices.js';
 import { expectClose, listOf, read, refAt, refFrom, tensorArb } from './helpers.js';
 
 describe('attributes', () => {
@@ -239,7 +239,8 @@ describe.each(devices)('storage sharing on %s', (device) => {
     ]);
   });
 
-  vit('indexPut_ on the base is visible in its views, and through a view in the base', async () => {
+  // (indexPut_ with an index tensor: the tensor layer checks index tensors on the CPU, see devices.ts)
+  vit.skipIf(!readsSync(device))('indexPut_ on the base is visible in its views, and through a view in the base', async () => {
     const x = base();
     const column = x.index(':', 1);
     x.indexPut_([':', 1], 0);
@@ -254,7 +255,7 @@ describe.each(devices)('storage sharing on %s', (device) => {
     ]);
   });
 
-  vit('in-place ops bump the storage version shared by all views; out-of-place ops do not', () => {
+  vit.skipIf(!readsSync(device))('in-place ops bump the storage version shared by all views; out-of-place ops do not', () => {
     const x = base();
     const view = x.index(0);
     const version = () => x._storage.version;
@@ -301,7 +302,7 @@ describe.each(devices)('storage sharing on %s', (device) => {
 describe.each(devices)('dtype conversion on %s', (device) => {
   beforeAll(() => torch.init(device));
 
-  it.prop([tensorArb('float64', undefined, { values: 'real' }), fc.constantFrom('int32' as const, 'bool' as const, 'float32' as const)], {
+  it.prop([tensorArb(floatDTypes(device).at(-1)!, undefined, { values: 'real' }), fc.constantFrom('int32' as const, 'bool' as const, 'float32' as const)], {
     numRuns: 40,
   })('to(dtype) casts every element like PyTorch', async (c, dtype) => {
     const cast = (v: number) => (dtype === 'int32' ? Math.trunc(v) | 0 : dtype === 'bool' ? Number(v !== 0) : Math.fround(v));

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
 import type { Device } from '../../src/device.js';
 import type { Tensor } from '../../src/tensor.js';
-import { devices } from '../devices.js';
+import { devices, floatDTypes, hasFloat64, readsSync } from '../devices.js';
 import { expectClose, listOf } from '../helpers.js';
 
 describe.each(devices)('autograd rules on %s', (device: Device) => {
@@ -19,12 +19,14 @@ describe.each(devices)('autograd rules on %s', (device: Device) => {
   /** A float32 tensor on the device under test (JavaScript cannot tell `2.0` from `2`, so the dtype is explicit). */
   const f32 = (data: torch.NestedData, requiresGrad = false) => torch.tensor(data, { dtype: 'float32', device, requiresGrad });
   const f64 = (data: torch.NestedData, requiresGrad = false) => torch.tensor(data, { dtype: 'float64', device, requiresGrad });
+  /** float64 where the device has it (webgpu has none: float32 there). */
+  const wide = (data: torch.NestedData, requiresGrad = false) => torch.tensor(data, { dtype: floatDTypes(device).at(-1)!, device, requiresGrad });
 
   describe('requiresGrad', () => {
     it('is false by default and set by the requiresGrad creation option', () => {
       expect(torch.ones([2], { device }).requiresGrad).toBe(false);
       expect(torch.ones([2], { device, requiresGrad: true }).requiresGrad).toBe(true);
-      expect(torch.zeros([2, 3], { device, dtype: 'float64', requiresGrad: true }).requiresGrad).toBe(true);
+      if (hasFloat64(device)) expect(torch.zeros([2, 3], { device, dtype: 'float64', requiresGrad: true }).requiresGrad).toBe(true);
       expect(f32([1, 2], true).requiresGrad).toBe(true);
     });
 
@@ -243,7 +245,9 @@ describe.each(devices)('autograd rules on %s', (device: Device) => {
       ['UnbindBackward0', (a) => a.unbind()[0]],
       ['ToCopyBackward0', (a) => a.to('float64')],
     ];
-    it.each(cases)('%s', (name, f) => {
+    // on webgpu: no float64 (ToCopyBackward0 here), and index tensors are read on the CPU by the tensor layer
+    const unsupported = ['IndexBackward0', 'IndexPutBackward0', 'IndexSelectBackward0', 'ToCopyBackward0'];
+    it.each(device === 'webgpu' ? cases.filter(([name]) => !unsupported.includes(name)) : cases)('%s', (name, f) => {
       const a = torch.ones([2], { device, requiresGrad: true });
       const m = torch.ones([2, 2], { device, requiresGrad: true });
       const b3 = torch.ones([2, 2, 2], { device, requiresGrad: true });
@@ -582,7 +586,7 @@ describe.each(devices)('autograd rules on %s', (device: Device) => {
 
   describe('double backward (createGraph)', () => {
     it('d²/dx² x³ = 6x', async () => {
-      const x = f64([2, -1, 0.5], true);
+      const x = wide([2, -1, 0.5], true);
       const [dx] = torch.autograd.grad(x.pow(3).sum(), x, { createGraph: true });
       await expectClose(dx!, [12, 3, 0.75]);
       const [dxx] = torch.autograd.grad(dx!.sum(), x);
@@ -591,17 +595,18 @@ describe.each(devices)('autograd rules on %s', (device: Device) => {
 
     it('d²/dx² sin x = -sin x, and d³ = -cos x', async () => {
       const values = [0.3, 1.2, -2];
-      const x = f64(values, true);
+      const x = wide(values, true);
       const [d1] = torch.autograd.grad(x.sin().sum(), x, { createGraph: true });
       const [d2] = torch.autograd.grad(d1!.sum(), x, { createGraph: true });
       const [d3] = torch.autograd.grad(d2!.sum(), x);
-      await expectClose(d1!, values.map(Math.cos), { rtol: 1e-12 });
-      await expectClose(d2!, values.map((v) => -Math.sin(v)), { rtol: 1e-12 });
-      await expectClose(d3!, values.map((v) => -Math.cos(v)), { rtol: 1e-12 });
+      const tolerance = x.dtype === 'float64' ? { rtol: 1e-12 } : { rtol: 1e-6 };
+      await expectClose(d1!, values.map(Math.cos), tolerance);
+      await expectClose(d2!, values.map((v) => -Math.sin(v)), tolerance);
+      await expectClose(d3!, values.map((v) => -Math.cos(v)), tolerance);
     });
 
     it('backward(…, { createGraph: true }) leaves a differentiable .grad', async () => {
-      const x = f64([1, 3], true);
+      const x = wide([1, 3], true);
       x.pow(3).sum().backward(undefined, { createGraph: true });
       const g = x.grad!;
       expect(g.requiresGrad).toBe(true);
@@ -612,8 +617,8 @@ describe.each(devices)('autograd rules on %s', (device: Device) => {
     });
 
     it('mixed partials: ∂²(x·y)/∂x∂y = 1', async () => {
-      const x = f64([2], true);
-      const y = f64([5], true);
+      const x = wide([2], true);
+      const y = wide([5], true);
       const [dx] = torch.autograd.grad(x.mul(y).mul(y).sum(), x, { createGraph: true }); // y²
       const [dxy] = torch.autograd.grad(dx!.sum(), y); // 2y
       await expectClose(dx!, [25]);
@@ -684,7 +689,7 @@ describe.each(devices)('autograd rules on %s', (device: Device) => {
     });
 
     it('an in-place op on a non-leaf keeps double backward right (the old value it saved is still in the graph)', async () => {
-      const x = f64([2, -1], true);
+      const x = wide([2, -1], true);
       const y = x.mul(1);
       y.pow_(3);
       const [d1] = torch.autograd.grad(y.sum(), x, { createGraph: true });
@@ -731,7 +736,8 @@ describe.each(devices)('autograd rules on %s', (device: Device) => {
       ['maskedFill_', (y) => y.maskedFill_(torch.tensor([true, false], { device }), 0), [0, 1], null],
       ['indexPut_', (y, z) => y.indexPut_([torch.tensor([0], { device })], z.index('1:')), [0, 1], [0, 1]],
     ];
-    it.each(inplaceCases)('%s on a non-leaf gives PyTorch’s gradients', async (_name, op, dx, dz) => {
+    // (indexPut_ with an index tensor is read on the CPU by the tensor layer: not on webgpu)
+    it.each(readsSync(device) ? inplaceCases : inplaceCases.filter(([name]) => name !== 'indexPut_'))('%s on a non-leaf gives PyTorch’s gradients', async (_name, op, dx, dz) => {
       const x = f32([0.5, 1.5], true);
       const z = f32([2, 3], true);
       const y = x.mul(1);
@@ -774,7 +780,7 @@ describe.each(devices)('autograd rules on %s', (device: Device) => {
     await expectClose(s.grad!, 6);
   });
 
-  it('gradients flow back across dtype conversion, in the source dtype', async () => {
+  it.skipIf(!hasFloat64(device))('gradients flow back across dtype conversion, in the source dtype', async () => {
     const x = f32([1, 2], true);
     const y = x.to('float64');
     expect(y.dtype).toBe('float64');

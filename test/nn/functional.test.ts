@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as torch from '../../src/index.js';
 import type { DType, Device, Tensor } from '../../src/index.js';
-import { devices } from '../devices.js';
+import { devices, hasFloat64 } from '../devices.js';
 import { expectClose } from '../helpers.js';
 
 const F = torch.nn.functional;
@@ -88,7 +88,9 @@ describe.each(devices)('binaryCrossEntropyWithLogits on %s: PyTorch fixtures', (
     expect(cases.some((c) => c.args.weight && c.args.pos_weight)).toBe(true);
   });
 
-  it.each(cases)('$name', async (c) => {
+  // webgpu has no float64: its float64 cases are skipped there
+  const runnable = (c: (typeof cases)[number]) => hasFloat64(device) || !JSON.stringify(c).includes('float64');
+  it.each(cases.filter(runnable))('$name', async (c) => {
     const args: Partial<Record<ArgName, Tensor>> = {};
     for (const [name, spec] of Object.entries(c.args) as [ArgName, TensorSpec][]) {
       args[name] = make(spec, device, name === 'input' || name === 'target');

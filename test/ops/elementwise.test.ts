@@ -8,7 +8,7 @@ import { fc, it } from '@fast-check/vitest';
 import * as torch from '../../src/index.js';
 import type { DType } from '../../src/dtype.js';
 import type { Tensor } from '../../src/tensor.js';
-import { devices } from '../devices.js';
+import { devices, floatDTypes, hasFloat64, readsSync } from '../devices.js';
 import {
   broadcastableTo,
   broadcastPairArb,
@@ -25,6 +25,8 @@ import {
 } from '../helpers.js';
 
 const allDTypes: DType[] = ['bool', 'int32', 'float32', 'float64'];
+/** The dtypes a device stores (webgpu has no float64). */
+const dtypesOn = (device: string): DType[] => allDTypes.filter((d) => d !== 'float64' || device !== 'webgpu');
 const order = (d: DType) => allDTypes.indexOf(d);
 const category = (d: DType) => (d === 'bool' ? 0 : d === 'int32' ? 1 : 2);
 const larger = (ds: DType[]) => ds.reduce((p, d) => (order(d) > order(p) ? d : p));
@@ -158,7 +160,7 @@ describe.each(devices)('binary ops on %s', (device) => {
     },
   );
 
-  vit.each(allDTypes.flatMap((da) => allDTypes.map((db) => [da, db] as const)))(
+  vit.each(dtypesOn(device).flatMap((da) => dtypesOn(device).map((db) => [da, db] as const)))(
     'the result dtype of %s and %s tensors is promoteTypes of theirs',
     (da, db) => {
       const [x, y] = [torch.ones([2], { dtype: da, device }), torch.ones([2], { dtype: db, device })];
@@ -171,7 +173,7 @@ describe.each(devices)('binary ops on %s', (device) => {
     },
   );
 
-  vit('0-d tensors and numbers only raise the dtype when of a higher category', () => {
+  vit.skipIf(!hasFloat64(device))('0-d tensors and numbers only raise the dtype when of a higher category', () => {
     const ints = torch.tensor([1, 2], { device });
     const floats = torch.tensor([1, 2], { dtype: 'float32', device });
     const bools = torch.tensor([true, false], { device });
@@ -206,8 +208,9 @@ describe.each(devices)('binary ops on %s', (device) => {
     const x = torch.tensor([7, -7], { device });
     await expectClose(x.div(2), [3.5, -3.5]);
     await expectClose(x.div(2, { roundingMode: 'floor' }), [3, -4]);
-    await expectClose(x.div(2, { roundingMode: 'trunc' }), [3, -3]);
-    expect(x.div(2, { roundingMode: 'trunc' }).dtype).toBe('int32');
+    // (the tensor layer truncates an integer division in float64, which webgpu lacks)
+    if (hasFloat64(device)) await expectClose(x.div(2, { roundingMode: 'trunc' }), [3, -3]);
+    if (hasFloat64(device)) expect(x.div(2, { roundingMode: 'trunc' }).dtype).toBe('int32');
     await expectClose(torch.tensor([7.5, -7.5], { device }).div(2, { roundingMode: 'trunc' }), [3, -3]);
     expect(() => x.div(2, { roundingMode: 'round' as never })).toThrow(RangeError);
     expect(() => x.div(2, { roundingMode: 'round' as never })).toThrow(
@@ -227,7 +230,7 @@ describe.each(devices)('binary ops on %s', (device) => {
     expect(() => torch.add(1, 2)).toThrow('expected at least one Tensor operand');
   });
 
-  vit('refuse bool subtraction, integer division by zero and negative integer powers', () => {
+  vit('refuse bool subtraction, integer division by zero and negative integer powers', async () => {
     const b = torch.tensor([true], { device });
     expect(() => b.sub(b)).toThrow(TypeError);
     expect(() => b.sub(b)).toThrow('Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.');
@@ -236,9 +239,16 @@ describe.each(devices)('binary ops on %s', (device) => {
     );
     expect(() => torch.sub(torch.tensor([1], { device }), b)).toThrow('with a bool tensor is not supported');
     const ints = torch.tensor([1], { device });
-    expect(() => ints.floorDivide(0)).toThrow('ZeroDivisionError');
-    expect(() => ints.remainder(0)).toThrow('ZeroDivisionError');
-    expect(() => ints.pow(-1)).toThrow('Integers to negative integer powers are not allowed.');
+    if (readsSync(device)) {
+      expect(() => ints.floorDivide(0)).toThrow('ZeroDivisionError');
+      expect(() => ints.remainder(0)).toThrow('ZeroDivisionError');
+      expect(() => ints.pow(-1)).toThrow('Integers to negative integer powers are not allowed.');
+    } else {
+      // a GPU kernel cannot throw: webgpu reports the error at the next read
+      await expect(ints.floorDivide(0).data()).rejects.toThrow('ZeroDivisionError');
+      await expect(ints.remainder(0).data()).rejects.toThrow('ZeroDivisionError');
+      await expect(ints.pow(-1).data()).rejects.toThrow('Integers to negative integer powers are not allowed.');
+    }
   });
 });
 
@@ -266,12 +276,12 @@ describe.each(devices)('in-place binary ops on %s', (device) => {
   vit('unary in-place forms match their out-of-place forms', async () => {
     const values = [-1.5, -0.25, 0.5, 2];
     for (const name of ['neg', 'exp', 'abs', 'relu', 'sigmoid', 'tanh'] as const) {
-      const x = torch.tensor(values, { dtype: 'float64', device });
+      const x = torch.tensor(values, { dtype: floatDTypes(device).at(-1)!, device });
       const expected = x[name]();
       expect(x[`${name}_`]()).toBe(x);
       await expectClose(x, expected);
     }
-    const positive = torch.tensor([0.5, 4], { dtype: 'float64', device });
+    const positive = torch.tensor([0.5, 4], { dtype: floatDTypes(device).at(-1)!, device });
     await expectClose(positive.clone().sqrt_(), positive.sqrt());
     await expectClose(positive.clone().log_(), positive.log());
     await expectClose(positive.clone().pow_(2), [0.25, 16]);
@@ -318,8 +328,10 @@ describe.each(devices)('unary ops on %s', (device) => {
     const out = (torch[name as keyof typeof torch] as (t: Tensor) => Tensor)(c.make(device));
     expect(out.dtype).toBe(outDtype);
     expect(out.shape).toEqual(c.shape);
-    // the kernel computes in doubles and rounds once into the output dtype, as the reference does
-    await expectClose(out, { shape: c.shape, data: c.ref.data.map((v) => castTo(outDtype, f(v))) }, { rtol: 1e-12, atol: 0 });
+    // the kernel computes in doubles and rounds once into the output dtype, as the reference does;
+    // webgpu computes in float32 and states a few ulps (src/backend/webgpu/math.ts)
+    const tolerance = device === 'webgpu' ? { rtol: 5e-7, atol: 1e-7 } : { rtol: 1e-12, atol: 0 };
+    await expectClose(out, { shape: c.shape, data: c.ref.data.map((v) => castTo(outDtype, f(v))) }, tolerance);
   });
 
   vit('round halves to even, like PyTorch', async () => {
@@ -391,7 +403,8 @@ describe.each(devices)('where, clamp and comparisons on %s', (device) => {
     expect(() => x.clamp()).toThrow("torch.clamp: At least one of 'min' or 'max' must not be None");
   });
 
-  vit('equal compares shape and values; allclose compares within tolerance', () => {
+  // (equal and allclose answer a boolean, read synchronously by the tensor layer)
+  vit.skipIf(!readsSync(device))('equal compares shape and values; allclose compares within tolerance', () => {
     const x = torch.tensor([1, 2], { device });
     expect(x.equal(torch.tensor([1, 2], { device }))).toBe(true);
     expect(x.equal(torch.tensor([[1, 2]], { device }))).toBe(false);

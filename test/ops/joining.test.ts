@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it as vit } from 'vitest';
 import { fc, it } from '@fast-check/vitest';
 import * as torch from '../../src/index.js';
 import type { DType } from '../../src/dtype.js';
-import { devices } from '../devices.js';
+import { devices, floatDTypes } from '../devices.js';
 import { expectClose, refAt, refFrom, refSlice, shapeArb, tensorArb, type TensorCase } from '../helpers.js';
 
 /** Tensors of one dtype whose shapes agree except along `dim`, with random strides. */
@@ -106,7 +106,7 @@ describe.each(devices)('stack and unbind on %s', (device) => {
   beforeAll(() => torch.init(device));
 
   const stackArb = shapeArb({ maxDims: 3 }).chain((shape) =>
-    fc.tuple(fc.integer({ min: -shape.length - 1, max: shape.length }), fc.array(tensorArb('float64', shape), { minLength: 1, maxLength: 4 })),
+    fc.tuple(fc.integer({ min: -shape.length - 1, max: shape.length }), fc.array(tensorArb(floatDTypes(device).at(-1)!, shape), { minLength: 1, maxLength: 4 })),
   );
 
   it.prop([stackArb], { numRuns: 80 })('stack along a new dim, then unbind that dim, gives the inputs back', async ([dim, parts]) => {
