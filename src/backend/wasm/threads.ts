@@ -11,7 +11,7 @@
  *
  * Control block (Int32Array over a SharedArrayBuffer):
  *   [0] generation  [1] pending workers  [2] kernel (0 f32, 1 f64, 2 i32)  [3] threads in this job
- *   [4..16] kernel arguments  [17] units
+ *   [4..16] kernel arguments  [17] units  [18] id of a worker whose share failed (0: none)
  *   [64 + id] first generation worker `id` takes part in (0: not yet)  [128 + id] its scratch address
  */
 import { isNode } from './loader.js';
@@ -22,15 +22,18 @@ const KIND = 2;
 const THREADS = 3;
 const ARGS = 4;
 const UNITS = 17;
+const FAILED = 18;
 const READY = 64;
 const SCRATCH = 128;
 /** At most this many threads (the control block's size). */
 export const MAX_THREADS = 64;
+/** How long the main thread waits for the workers' shares before it gives up on them. */
+const WORKER_TIMEOUT_MS = 30_000;
 
 /** The worker's program, as source text so it needs no separate file (Node: eval; browsers: a Blob URL). */
 const workerSource = `
 const start = (data, post) => {
-  const { module, memory, ctrl, id } = data;
+  const { module, memory, ctrl, errorText, id } = data;
   const ctl = new Int32Array(ctrl);
   const ex = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('wasm abort'); } } }).exports;
   const kernels = [ex.matmulF32, ex.matmulF64, ex.matmulI32];
@@ -50,6 +53,10 @@ const start = (data, post) => {
         if (u1 > u0) kernels[ctl[${KIND}]](ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6],
           ctl[a + 7], ctl[a + 8], ctl[a + 9], ctl[a + 10], ctl[a + 11], ctl[${SCRATCH} + id], ctl[a + 12], u0, u1);
       }
+    } catch (error) {
+      // report instead of dying: a dead worker would leave the main thread waiting for its share
+      new TextEncoder().encodeInto(String(error && error.stack || error).slice(0, 900), new Uint8Array(errorText).fill(0));
+      Atomics.store(ctl, ${FAILED}, id);
     } finally {
       if (Atomics.sub(ctl, ${PENDING}, 1) === 1) Atomics.notify(ctl, ${PENDING});
     }
@@ -71,6 +78,10 @@ type Kernel = (...args: number[]) => void;
 
 export class ThreadPool {
   private readonly ctl = new Int32Array(new SharedArrayBuffer(4 * 256));
+  /** Where a worker writes the message of an error in its share (UTF-8). */
+  private readonly errorText = new SharedArrayBuffer(1024);
+  /** Set when a worker failed or stopped answering: from then on every job runs on the main thread. */
+  private broken: string | undefined;
   private readonly workers: (WorkerLike | undefined)[] = [undefined]; // index = thread id; 0 is the main thread
   private readonly ready: boolean[] = [true];
   private threads = 1;
@@ -96,7 +107,7 @@ export class ThreadPool {
 
   /** Threads a kernel may use now: the requested number, capped by the workers that are ready. */
   get numThreads(): number {
-    return this.threads;
+    return this.broken ? 1 : this.threads;
   }
 
   /** Uses `n` threads (the main thread and n - 1 workers) from the next job on; starts missing workers. */
@@ -119,7 +130,7 @@ export class ThreadPool {
     this.workers[id] = undefined;
     this.ready[id] = false;
     this.ctl[SCRATCH + id] = this.allocScratch();
-    const data = { module: this.module, memory: this.memory, ctrl: this.ctl.buffer, id };
+    const data = { module: this.module, memory: this.memory, ctrl: this.ctl.buffer, errorText: this.errorText, id };
     await new Promise<void>((resolve, reject) => {
       const onReady = (): void => {
         // take part from the next generation on (never in one already posted)
@@ -152,7 +163,7 @@ export class ThreadPool {
    * b and its 3 strides, out, nb). Returns when every share is done.
    */
   runMatmul(kind: number, args: readonly number[], units: number, wanted = this.threads): void {
-    const threads = Math.min(wanted, this.threads, this.readyPrefix(), units);
+    const threads = this.broken ? 1 : Math.min(wanted, this.threads, this.readyPrefix(), units);
     const kernel = this.kernels[kind];
     if (threads <= 1) {
       kernel(...args.slice(0, 12), this.ctl[SCRATCH], args[12], 0, units);
@@ -170,9 +181,37 @@ export class ThreadPool {
     Atomics.add(ctl, GEN, 1);
     Atomics.notify(ctl, GEN);
     kernel(...args.slice(0, 12), ctl[SCRATCH], args[12], 0, Math.floor(units / threads));
+    const deadline = Date.now() + WORKER_TIMEOUT_MS;
     for (let p = Atomics.load(ctl, PENDING); p !== 0; p = Atomics.load(ctl, PENDING)) {
-      if (this.canWait) Atomics.wait(ctl, PENDING, p);
+      if (Date.now() > deadline) {
+        this.giveUp(`a worker thread did not finish its share of a matmul within ${WORKER_TIMEOUT_MS / 1000} s`);
+        break;
+      }
+      if (this.canWait) Atomics.wait(ctl, PENDING, p, 1000);
     }
+    const failed = Atomics.exchange(ctl, FAILED, 0);
+    if (failed) {
+      const message = new TextDecoder().decode(new Uint8Array(this.errorText).slice()).replace(/\0+$/, '');
+      this.giveUp(`worker thread ${failed} failed: ${message}`);
+    }
+    // the result does not depend on who computes which share: redo the whole job here
+    if (this.broken) kernel(...args.slice(0, 12), ctl[SCRATCH], args[12], 0, units);
+  }
+
+  /**
+   * Stops using the workers after one failed: the job is redone on the main thread, so training
+   * goes on (single-threaded, with identical results) and the reason is reported once.
+   */
+  private giveUp(reason: string): void {
+    if (this.broken) return;
+    this.broken = reason;
+    console.warn(`kindling: wasm threads turned off, matmuls now run on the main thread only (${reason})`);
+    this.terminate();
+  }
+
+  /** Why the workers were turned off, if they were. */
+  get failure(): string | undefined {
+    return this.broken;
   }
 
   /** Stops every worker. */
