@@ -21,6 +21,8 @@ const loaders = new Map<Device, BackendLoader>();
 const ready = new Map<Device, Backend>([['js', jsBackend as Backend]]);
 // wasm is imported only on `init('wasm')`: nothing loads (or fetches a .wasm file) until then
 loaders.set('wasm', () => import('./backend/wasm/index.js').then((wasm) => wasm.loadWasmBackend()));
+// webgpu likewise: its module (and in Node the optional `webgpu` package) loads on `init('webgpu')`
+loaders.set('webgpu', () => import('./backend/webgpu/index.js').then((webgpu) => webgpu.loadWebGpuBackend()));
 
 /** Throws a TypeError listing the valid devices unless `name` is one of them. */
 export function checkDevice(name: unknown): Device {

@@ -1,0 +1,232 @@
+/**
+ * `npm run bench:gpu`: the webgpu backend on this machine's GPU, and PyTorch CUDA on the same GPU
+ * in the same run when `python3 -c "import torch"` finds one, printed side by side.
+ *
+ *   1. float32 matmul, n × n by n × n, in TFLOP/s (2n³ flops), n = 1024, 2048, 4096;
+ *   2. the tutorial MLP's training step (784-512-512-10, ReLU, cross-entropy, SGD lr 1e-3) at
+ *      batch 64 and 1024, in samples/s, written with raw Tensor ops (matmul, add, relu,
+ *      logSoftmax + gather, manual SGD under noGrad) so it depends on nothing in src/nn;
+ *   3. GPU memory over the training loop: live bytes (buffers of reachable tensors) and pooled
+ *      bytes (buffers kept for reuse) after each round of steps — flat when the pool works.
+ *
+ * Timing: each figure is the best of several timed rounds after a warm-up; a round queues its
+ * work and ends with `synchronize()` (the GPU has finished), so it measures GPU throughput with
+ * the JavaScript that feeds it. Results are disposed as they go (matmul) or left to the garbage
+ * collector (training: the loop yields to the event loop once per step, as a loop that awaits its
+ * data or its loss does, which is when finalizers hand buffers back).
+ *
+ * Options: --small runs tiny sizes (n = 64, 128, 256; batches 16 and 64; few steps) so the whole
+ * script can be tested on SwiftShader (about 0.2 GFLOP/s), where the figures mean nothing about a
+ * GPU. --steps N sets the training steps per round.
+ *
+ * On a GPU machine without Node or a network (shared/device/README.md):
+ *   bash ../shared/device/prepare.sh bench/gpu.ts && … bash .device/remote.sh node .device/gpu.mjs
+ */
+import { execFileSync } from 'node:child_process';
+import * as torch from '../src/index.js';
+import type { Tensor } from '../src/index.js';
+import { backendOf } from '../src/device.js';
+import type { WebGpuBackend } from '../src/backend/webgpu/index.js';
+
+const small = process.argv.includes('--small');
+const stepsArg = process.argv.indexOf('--steps');
+const STEPS = stepsArg > 0 ? Number(process.argv[stepsArg + 1]) : small ? 6 : 50;
+const SIZES = small ? [64, 128, 256] : [1024, 2048, 4096];
+const BATCHES = small ? [16, 64] : [64, 1024];
+const LR = 1e-3;
+
+// ---- printing -----------------------------------------------------------------------------------
+
+const fmt = (x: number | undefined, digits = 2): string => (x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits));
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+function table(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padStart(widths[i])).join(' | ') + ' |';
+  console.log(line(header));
+  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
+  for (const r of rows) console.log(line(r));
+  console.log();
+}
+
+/** Lets the event loop run (finalizers hand buffers back), without waiting for the GPU. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+// ---- setup --------------------------------------------------------------------------------------
+
+await torch.init('webgpu');
+const gpu = backendOf('webgpu') as WebGpuBackend;
+const { info } = gpu;
+console.log(`Kindling webgpu bench — Node ${process.version}${small ? ' — --small (SwiftShader-sized)' : ''}`);
+console.log(`adapter: ${info.vendor} / ${info.architecture} / ${info.device} (${info.description})${info.fallbackAdapter ? ' — a SOFTWARE (fallback) adapter' : ''}`);
+console.log(`features: ${info.features.join(', ') || 'none'}`);
+console.log(`limits: ${Object.entries(info.limits).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+if (info.fallbackAdapter) {
+  console.log('note: no GPU here — these figures are a software rasterizer on the CPU, not GPU figures; run on a GPU machine for those.');
+}
+console.log();
+
+// ---- PyTorch CUDA peer, as a subprocess --------------------------------------------------------------
+
+const PYTORCH_PEER = `
+import json, sys, time
+try:
+    import torch
+except Exception as e:
+    print(json.dumps({"error": "no torch: " + str(e)})); sys.exit(0)
+if not torch.cuda.is_available():
+    print(json.dumps({"error": "torch " + torch.__version__ + " finds no CUDA GPU"})); sys.exit(0)
+torch.backends.cuda.matmul.allow_tf32 = False
+torch.backends.cudnn.allow_tf32 = False
+sizes, batches, steps = json.loads(sys.argv[1])
+dev = torch.device("cuda")
+out = {"torch": torch.__version__, "gpu": torch.cuda.get_device_name(0), "matmul": {}, "mlp": {}}
+def best_of(fn, rounds, reps):
+    best = float("inf")
+    for _ in range(rounds):
+        torch.cuda.synchronize(); t = time.perf_counter()
+        for _ in range(reps): fn()
+        torch.cuda.synchronize(); best = min(best, (time.perf_counter() - t) / reps)
+    return best
+for n in sizes:
+    a = torch.randn(n, n, device=dev); b = torch.randn(n, n, device=dev)
+    for _ in range(3): a @ b
+    s = best_of(lambda: a @ b, 5, max(2, int(2e11 / (2 * n ** 3))))
+    out["matmul"][str(n)] = 2 * n ** 3 / s / 1e12
+from torch import nn
+for batch in batches:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10)).to(dev)
+    opt = torch.optim.SGD(model.parameters(), lr=1e-3); loss_fn = nn.CrossEntropyLoss()
+    X = torch.rand(batch, 784, device=dev); y = torch.randint(0, 10, (batch,), device=dev)
+    def step():
+        loss = loss_fn(model(X), y); opt.zero_grad(); loss.backward(); opt.step()
+    for _ in range(10): step()
+    s = best_of(step, 5, steps)
+    out["mlp"][str(batch)] = batch / s
+print(json.dumps(out))
+`;
+
+interface PeerResult {
+  error?: string;
+  torch?: string;
+  gpu?: string;
+  matmul?: Record<string, number>;
+  mlp?: Record<string, number>;
+}
+
+function pytorchPeer(): PeerResult {
+  try {
+    const outText = execFileSync('python3', ['-c', PYTORCH_PEER, JSON.stringify([SIZES, BATCHES, STEPS])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+    return JSON.parse(outText.trim().split('\n').at(-1)!) as PeerResult;
+  } catch (e) {
+    return { error: `python3 failed: ${(e as Error).message.split('\n')[0]}` };
+  }
+}
+
+// ---- 1. matmul ----------------------------------------------------------------------------------------
+
+/** Seconds per matmul: best of 3 rounds of `reps` queued products, each round ended by a GPU sync. */
+async function matmulSeconds(n: number): Promise<number> {
+  torch.manualSeed(0);
+  const a = torch.randn([n, n]).to('webgpu');
+  const b = torch.randn([n, n]).to('webgpu');
+  a.matmul(b).dispose(); // compile and warm up
+  await gpu.synchronize();
+  const probe = performance.now();
+  a.matmul(b).dispose();
+  await gpu.synchronize();
+  const once = (performance.now() - probe) / 1000;
+  const reps = Math.max(2, Math.min(50, Math.round(0.4 / Math.max(once, 1e-5))));
+  let best = Infinity;
+  for (let round = 0; round < 3; round++) {
+    const start = performance.now();
+    for (let r = 0; r < reps; r++) a.matmul(b).dispose(); // each product's buffer goes straight back to the pool
+    await gpu.synchronize();
+    best = Math.min(best, (performance.now() - start) / 1000 / reps);
+  }
+  a.dispose();
+  b.dispose();
+  return best;
+}
+
+// ---- 2. the MLP training step ---------------------------------------------------------------------
+
+/** PyTorch's default init for nn.Linear: U(-1/√fan_in, 1/√fan_in) for weight and bias. */
+function linear(fanIn: number, fanOut: number): [Tensor, Tensor] {
+  const bound = 1 / Math.sqrt(fanIn);
+  const w = torch.rand([fanIn, fanOut]).mul(2 * bound).sub(bound).to('webgpu').requiresGrad_();
+  const b = torch.rand([fanOut]).mul(2 * bound).sub(bound).to('webgpu').requiresGrad_();
+  return [w, b];
+}
+
+async function mlp(batch: number): Promise<{ samplesPerSecond: number; memory: { live: number; pooled: number }[]; loss: number }> {
+  torch.manualSeed(0);
+  const params = [...linear(784, 512), ...linear(512, 512), ...linear(512, 10)];
+  const [w1, b1, w2, b2, w3, b3] = params;
+  const X = torch.rand([batch, 784]).to('webgpu');
+  const y = torch.randint(0, 10, [batch, 1]).to('webgpu');
+  const step = (): Tensor => {
+    const logits = X.matmul(w1).add(b1).relu().matmul(w2).add(b2).relu().matmul(w3).add(b3);
+    const loss = logits.logSoftmax(1).gather(1, y).mean().neg(); // cross-entropy
+    loss.backward();
+    torch.noGrad(() => {
+      for (const p of params) {
+        p.sub_(p.grad!.mul(LR));
+        p.grad = null;
+      }
+    });
+    return loss;
+  };
+  for (let i = 0; i < 3; i++) step();
+  await step().itemAsync(); // warm: every kernel compiled
+  const memory: { live: number; pooled: number }[] = [];
+  let best = Infinity;
+  for (let round = 0; round < 4; round++) {
+    const start = performance.now();
+    for (let i = 0; i < STEPS; i++) {
+      step();
+      await yieldToEventLoop();
+    }
+    await gpu.synchronize();
+    best = Math.min(best, (performance.now() - start) / 1000 / STEPS);
+    const m = gpu.memory();
+    memory.push({ live: m.liveBytes, pooled: m.pooledBytes });
+  }
+  const loss = await step().itemAsync();
+  return { samplesPerSecond: batch / best, memory, loss };
+}
+
+// ---- run ------------------------------------------------------------------------------------------
+
+const peer = pytorchPeer();
+if (peer.error) console.log(`PyTorch CUDA peer: not measured (${peer.error})`);
+else console.log(`PyTorch CUDA peer: torch ${peer.torch} on ${peer.gpu} (TF32 off)`);
+console.log();
+
+console.log('1. float32 matmul, n × n · n × n (TFLOP/s)');
+const matmulRows: string[][] = [];
+for (const n of SIZES) {
+  const seconds = await matmulSeconds(n);
+  const tflops = (2 * n ** 3) / seconds / 1e12;
+  const theirs = peer.matmul?.[String(n)];
+  matmulRows.push([String(n), fmt(tflops, small ? 6 : 2), fmt(seconds * 1000, 3), fmt(theirs), theirs ? `${fmt(tflops / theirs)}×` : 'n/a']);
+}
+table(['n', 'webgpu TFLOP/s', 'ms each', 'PyTorch CUDA TFLOP/s', 'webgpu / PyTorch'], matmulRows);
+
+console.log(`2. tutorial MLP training step (784-512-512-10, SGD), samples/s — best of 4 rounds of ${STEPS} steps`);
+const mlpRows: string[][] = [];
+const memoryRows: string[][] = [];
+for (const batch of BATCHES) {
+  const r = await mlp(batch);
+  const theirs = peer.mlp?.[String(batch)];
+  mlpRows.push([String(batch), fmt(r.samplesPerSecond, 0), fmt((batch / r.samplesPerSecond) * 1000, 2), fmt(theirs, 0), theirs ? `${fmt(r.samplesPerSecond / theirs)}×` : 'n/a', fmt(r.loss, 4)]);
+  memoryRows.push([String(batch), ...r.memory.map((m) => `${mib(m.live)} + ${mib(m.pooled)}`)]);
+}
+table(['batch', 'webgpu samples/s', 'ms/step', 'PyTorch CUDA samples/s', 'webgpu / PyTorch', 'loss after'], mlpRows);
+
+console.log('3. GPU memory after each round of training steps: live + pooled (flat when buffers are reused)');
+table(['batch', ...[1, 2, 3, 4].map((r) => `after round ${r}`)], memoryRows);
+const stats = gpu.memory();
+console.log(`buffers created: ${stats.buffersCreated}, reused from the pool: ${stats.reuses}`);
+process.exit(0); // Dawn keeps the event loop alive while a device exists

@@ -1,0 +1,162 @@
+/// <reference types="@webgpu/types" />
+/**
+ * GPU memory: a pool of buffers by size class, refilled automatically when tensors die.
+ *
+ * Why a pool: creating a GPUBuffer costs a driver allocation (and on some platforms a page-table
+ * update), and a training step makes dozens of same-sized temporaries (activations, gradients);
+ * step n+1 reuses step n's buffers instead. Sizes are rounded up to a class of the form m·2^e with
+ * m in {4, 5, 6, 7} (quarter steps between powers of two), so a buffer fits many nearby sizes and
+ * wastes at most a quarter.
+ *
+ * Why a FinalizationRegistry: PyTorch users never free tensors, so neither do Kindling's. When a
+ * storage handle becomes unreachable the registry hands its buffer back. That takes a garbage
+ * collection and then a turn of the event loop (finalizers run as tasks), so a training loop that
+ * awaits anything once per step (its data, its loss, `setImmediate`) stays flat — bench/gpu.ts
+ * measures it — while a loop that never yields keeps every step's buffers until it does.
+ * `Tensor.dispose()` (the backend's `free`) hands a buffer back at once, for such loops. (Tried and
+ * dropped: attaching an untouched ArrayBuffer of the GPU buffer's size to each handle, so that V8
+ * counts GPU memory as external memory and collects sooner; it made no measurable difference.)
+ *
+ * One ordering rule: `queue.writeBuffer` (an upload) runs before any command still waiting in the
+ * open command encoder. A buffer released during the current batch may still be read by such a
+ * command, so an upload only takes buffers released before the current batch (`epoch`); kernels,
+ * which are encoded in order, may take any.
+ */
+
+/** Bytes of the size class that holds `bytes` (at least 256). */
+export function sizeClass(bytes: number): number {
+  if (bytes <= 256) return 256;
+  const e = Math.floor(Math.log2(bytes)) - 2; // bytes = m·2^e with m in [4, 8)
+  const step = 2 ** e;
+  return Math.ceil(bytes / step) * step;
+}
+
+interface Pooled {
+  buffer: GPUBuffer;
+  /** The batch (epoch) in which it was released. */
+  releasedAt: number;
+}
+
+/** What a storage's finalizer needs: never the storage itself, or it could not be collected. */
+interface Held {
+  buffer: GPUBuffer;
+  bytes: number;
+}
+
+export interface MemoryStats {
+  /** Bytes in buffers that hold live tensors. */
+  liveBytes: number;
+  /** Bytes in buffers waiting in the pool for reuse. */
+  pooledBytes: number;
+  /** Buffers created since the device started (a flat count in a loop means the pool works). */
+  buffersCreated: number;
+  /** Buffers reused from the pool. */
+  reuses: number;
+}
+
+/** Usage of every storage buffer: bound to kernels, and copied in (uploads) and out (reads). */
+export const STORAGE_USAGE = 0x80 /* STORAGE */ | 0x04 /* COPY_SRC */ | 0x08; /* COPY_DST */
+
+export class BufferPool {
+  private readonly free = new Map<number, Pooled[]>();
+  private readonly registry: FinalizationRegistry<Held>;
+  private live = 0;
+  private pooled = 0;
+  private created = 0;
+  private reused = 0;
+  /** Buffers to destroy once the batch that may still use them has been submitted. */
+  private doomed: GPUBuffer[] = [];
+
+  constructor(
+    private readonly device: GPUDevice,
+    /** The current batch number and a way to submit it (both from the context). */
+    private readonly clock: { readonly epoch: number; flush(): void },
+    /** Above this many pooled bytes a released buffer is destroyed instead of kept. */
+    private readonly maxPooledBytes = 1 << 30,
+  ) {
+    this.registry = new FinalizationRegistry((held) => this.release(held.buffer, held.bytes));
+  }
+
+  /**
+   * A buffer of at least `bytes`, and whether its contents are zero (a new buffer's are).
+   * `forUpload`: see the ordering rule above. The caller `track`s it, or `releaseNow`s it (scratch).
+   */
+  acquire(bytes: number, forUpload: boolean): { buffer: GPUBuffer; bytes: number; zeroed: boolean } {
+    const size = sizeClass(bytes);
+    let found = this.take(size, forUpload);
+    let zeroed = false;
+    if (!found) {
+      found = this.device.createBuffer({ size, usage: STORAGE_USAGE });
+      this.created++;
+      zeroed = true;
+    } else {
+      this.reused++;
+    }
+    this.live += size;
+    return { buffer: found, bytes: size, zeroed };
+  }
+
+  /** Returns `buffer` to the pool when `owner` (its storage handle) is garbage-collected. */
+  track(owner: object, buffer: GPUBuffer, bytes: number): void {
+    this.registry.register(owner, { buffer, bytes }, owner);
+  }
+
+  private take(size: number, forUpload: boolean): GPUBuffer | undefined {
+    const list = this.free.get(size);
+    if (!list || list.length === 0) return undefined;
+    let i = list.length - 1;
+    if (forUpload) {
+      const epoch = this.clock.epoch;
+      while (i >= 0 && list[i].releasedAt >= epoch) i--;
+      if (i < 0) {
+        // all of them may still be read by the open batch: submit it, then any will do
+        this.clock.flush();
+        i = list.length - 1;
+      }
+    }
+    const [entry] = list.splice(i, 1);
+    this.pooled -= size;
+    return entry.buffer;
+  }
+
+  /** Returns `owner`'s buffer to the pool now (the storage must not be used again). */
+  dispose(owner: object, buffer: GPUBuffer, bytes: number): void {
+    this.registry.unregister(owner);
+    this.release(buffer, bytes);
+  }
+
+  /** Returns a scratch buffer (never tracked) to the pool. */
+  releaseNow(buffer: GPUBuffer, bytes: number): void {
+    this.release(buffer, bytes);
+  }
+
+  private release(buffer: GPUBuffer, bytes: number): void {
+    this.live -= bytes;
+    if (this.pooled + bytes > this.maxPooledBytes) {
+      this.doomed.push(buffer);
+      return;
+    }
+    const list = this.free.get(bytes) ?? [];
+    list.push({ buffer, releasedAt: this.clock.epoch });
+    this.free.set(bytes, list);
+    this.pooled += bytes;
+  }
+
+  /** Called after each submit: buffers over the pool's cap can go now. */
+  afterSubmit(): void {
+    for (const b of this.doomed) b.destroy();
+    this.doomed = [];
+  }
+
+  /** Destroys every pooled buffer (memory goes back to the driver; live tensors keep theirs). */
+  trim(): void {
+    this.clock.flush();
+    for (const list of this.free.values()) for (const p of list) p.buffer.destroy();
+    this.free.clear();
+    this.pooled = 0;
+  }
+
+  stats(): MemoryStats {
+    return { liveBytes: this.live, pooledBytes: this.pooled, buffersCreated: this.created, reuses: this.reused };
+  }
+}

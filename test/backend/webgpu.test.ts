@@ -1,0 +1,622 @@
+/**
+ * The webgpu backend's kernels (src/backend/webgpu) against the js reference kernels, called
+ * directly on the same hand-made strided views: transposed, sliced, broadcast (stride 0) and
+ * overlapping inputs, strided outputs, every dtype webgpu stores (float32, int32, bool), and the
+ * special values (NaN, ±inf, ±0, INT_MIN, INT_MAX).
+ *
+ * Tolerance, stated once: results equal the reference exactly (NaN matches NaN, and the sign of
+ * zero must match), except
+ * - exp, log, sin, cos, tanh, sigmoid, rsqrt and pow on float32: |a − e| ≤ 1e-7 + 5e-7·|e| (4 ulp,
+ *   with an absolute term for results near a zero of sin/cos); sin/cos for |x| ≤ 8192;
+ * - float32 sums, products and matrix products, which add in another order than the reference
+ *   (which adds in double): |a − e| ≤ 1e-5·(Σ|terms|) (sums) or 1e-5 + 1e-5·|e|.
+ * Subnormal float32 inputs are left out of the generic properties (GPUs, SwiftShader included,
+ * may flush them to zero in arithmetic), and a subnormal result may be 0; one test pins down the
+ * unary functions that handle subnormal inputs anyway.
+ *
+ * Without a WebGPU adapter the whole file is skipped with a loud warning (CI sets
+ * KINDLING_REQUIRE_WEBGPU, which turns that into a failure): see test/webgpu-env.ts.
+ */
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { beforeAll, describe, expect, it as vit } from 'vitest';
+import { fc, it } from '@fast-check/vitest';
+import type { ArgReduceOp, BinaryOp, ReduceOp, UnaryOp, View } from '../../src/backend/backend.js';
+import { jsBackend as js } from '../../src/backend/js/index.js';
+import { loadWebGpuBackend, SYNC_READ_ERROR, type GpuStorage, type WebGpuBackend } from '../../src/backend/webgpu/index.js';
+import { sizeClass } from '../../src/backend/webgpu/pool.js';
+import { allocArray, type DType, type TypedArray } from '../../src/dtype.js';
+import { backendOf } from '../../src/device.js';
+import * as torch from '../../src/index.js';
+import { webgpuAvailable } from '../webgpu-env.js';
+
+type GpuDT = 'float32' | 'int32' | 'bool';
+const available = await webgpuAvailable();
+
+let gpu: WebGpuBackend;
+beforeAll(async () => {
+  if (available) gpu = backendOf('webgpu') as WebGpuBackend;
+});
+
+// ---- views over the same data on both backends ---------------------------------------------------
+
+interface Geometry {
+  shape: number[];
+  strides: number[];
+  offset: number;
+}
+
+/** A js view and the same view on webgpu, over the same values. */
+interface Pair {
+  js: View<TypedArray>;
+  gpu: View<GpuStorage>;
+}
+
+function pairOf(dtype: GpuDT, values: readonly number[], g: Geometry): Pair {
+  const array = allocArray(dtype, values.length);
+  array.set(values);
+  const storage = gpu.fromArray(array.slice());
+  return {
+    js: { storage: array, dtype, shape: g.shape, strides: g.strides, offset: g.offset },
+    gpu: { storage, dtype, shape: g.shape, strides: g.strides, offset: g.offset },
+  };
+}
+
+const contiguous = (shape: readonly number[]): number[] => shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
+const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** Any read-only geometry: strides 0..3 (so broadcast and overlapping views), an offset, over a base just big enough. */
+const readGeometryArb = (shape?: fc.Arbitrary<number[]>): fc.Arbitrary<Geometry & { length: number }> =>
+  (shape ?? fc.array(fc.integer({ min: 1, max: 5 }), { maxLength: 4 })).chain((s) =>
+    fc
+      .tuple(fc.array(fc.integer({ min: 0, max: 3 }), { minLength: s.length, maxLength: s.length }), fc.integer({ min: 0, max: 3 }))
+      .map(([strides, offset]) => ({ shape: s, strides, offset, length: offset + s.reduce((n, size, d) => n + (size - 1) * strides[d], 0) + 1 })),
+  );
+
+/** A geometry that writes each element once: a permuted, stepped slice of a contiguous base. */
+const writeGeometryArb = (shape: number[]): fc.Arbitrary<Geometry & { length: number }> =>
+  fc
+    .tuple(
+      fc.shuffledSubarray([...shape.keys()], { minLength: shape.length, maxLength: shape.length }),
+      fc.array(fc.integer({ min: 1, max: 2 }), { minLength: shape.length, maxLength: shape.length }),
+      fc.integer({ min: 0, max: 2 }),
+    )
+    .map(([perm, steps, offset]) => {
+      // base dim i holds logical dim perm[i], `steps` apart
+      const baseShape = perm.map((d, i) => shape[d] * steps[i]);
+      const baseStrides = contiguous(baseShape);
+      const strides = shape.map((_, d) => baseStrides[perm.indexOf(d)] * steps[perm.indexOf(d)]);
+      return { shape, strides, offset, length: offset + numel(baseShape) };
+    });
+
+const INT_MIN = -2147483648;
+const INT_MAX = 2147483647;
+const f32 = Math.fround;
+
+/** Values per dtype: specials mixed with ordinary ones (no subnormals: see the header). */
+function valueArb(dtype: GpuDT, kind: 'any' | 'moderate' = 'any'): fc.Arbitrary<number> {
+  if (dtype === 'bool') return fc.constantFrom(0, 1);
+  if (dtype === 'int32') {
+    return kind === 'moderate'
+      ? fc.integer({ min: -50, max: 50 })
+      : fc.oneof(fc.integer({ min: -20, max: 20 }), fc.constantFrom(INT_MIN, INT_MAX, INT_MIN + 1, -1, 65536, 46341), fc.integer({ min: INT_MIN, max: INT_MAX }));
+  }
+  const ordinary = fc.double({ min: -10, max: 10, noNaN: true }).map(f32);
+  if (kind === 'moderate') return fc.oneof(ordinary, fc.integer({ min: -8, max: 8 }).map((v) => v / 2));
+  return fc.oneof(
+    { weight: 6, arbitrary: ordinary },
+    { weight: 2, arbitrary: fc.integer({ min: -16, max: 16 }).map((v) => v / 4) },
+    { weight: 2, arbitrary: fc.constantFrom(NaN, Infinity, -Infinity, 0, -0, 1, -1, 0.5, -0.5, 2.5, -2.5, 1e30, -1e30, 3.4e38, 16777217) },
+    { weight: 1, arbitrary: fc.double({ min: -1e6, max: 1e6, noNaN: true }).map(f32) },
+  ).map((v) => (Math.abs(v) < 1.2e-38 ? 0 : f32(v)));
+}
+
+/** A read-only view of `dtype` with its values. */
+const inputArb = (dtype: GpuDT, kind: 'any' | 'moderate' = 'any', shape?: fc.Arbitrary<number[]>) =>
+  readGeometryArb(shape).chain((g) => fc.tuple(fc.constant(g), fc.array(valueArb(dtype, kind), { minLength: g.length, maxLength: g.length })));
+
+// ---- comparing --------------------------------------------------------------------------------------
+
+interface Tolerance {
+  rtol: number;
+  atol: number;
+}
+const TRANSCENDENTAL: Tolerance = { rtol: 5e-7, atol: 1e-7 };
+
+/** Why two results differ, or undefined. Exact unless a tolerance is given (then ±0 and ulps may differ). */
+function difference(actual: ArrayLike<number>, expected: ArrayLike<number>, tol?: Tolerance): string | undefined {
+  if (actual.length !== expected.length) return `length ${actual.length}, expected ${expected.length}`;
+  for (let i = 0; i < actual.length; i++) {
+    const [a, e] = [actual[i], expected[i]];
+    if (a === 0 && e !== 0 && Math.abs(e) < 2 ** -126) continue; // a subnormal result may flush to zero
+    if (Number.isNaN(e) ? Number.isNaN(a) : tol && Number.isFinite(e) ? Math.abs(a - e) <= tol.atol + tol.rtol * Math.abs(e) : Object.is(a, e)) continue;
+    return `[${i}] ${Object.is(a, -0) ? '-0' : a}, expected ${Object.is(e, -0) ? '-0' : e}`;
+  }
+  return undefined;
+}
+
+async function expectSame(storage: GpuStorage, dtype: DType, expected: TypedArray, tol?: Tolerance, what = ''): Promise<void> {
+  const actual = await gpu.read(storage, dtype);
+  expect(actual.constructor).toBe(expected.constructor);
+  expect(difference(actual, expected, tol), what).toBeUndefined();
+}
+
+// ---- the tests --------------------------------------------------------------------------------------
+
+const dtypes: GpuDT[] = ['float32', 'int32', 'bool'];
+
+describe.skipIf(!available)('webgpu backend against the js reference', () => {
+  describe('memory and reads', () => {
+    vit('fromArray and read round-trip every dtype; bool is stored as u32 0/1', async () => {
+      for (const a of [Float32Array.from([1.5, NaN, -0, Infinity]), Int32Array.from([INT_MIN, -1, 0, INT_MAX]), Uint8Array.from([1, 0, 1])]) {
+        const s = gpu.fromArray(a);
+        const back = await gpu.read(s, s.dtype);
+        expect(back).toEqual(a);
+        expect(Object.is(back[2], a[2])).toBe(true);
+      }
+      expect(gpu.fromArray(Uint8Array.from([1, 0])).bytes).toBe(256); // 4 bytes a bool, in a 256-byte class
+      expect(await gpu.read(gpu.alloc('int32', 5), 'int32')).toEqual(new Int32Array(5));
+      expect(await gpu.read(gpu.fromArray(new Float32Array(0)), 'float32')).toEqual(new Float32Array(0));
+    });
+
+    vit('synchronous reads and float64 throw errors that say what to do instead', () => {
+      expect(() => gpu.readSync()).toThrow(SYNC_READ_ERROR);
+      expect(SYNC_READ_ERROR).toContain('await x.data()');
+      expect(() => gpu.fromArray(new Float64Array(2))).toThrow(TypeError);
+      expect(() => gpu.fromArray(new Float64Array(2))).toThrow('webgpu has no float64 (WGSL has no 64-bit floats)');
+      expect(() => gpu.alloc('float64', 2)).toThrow('webgpu has no float64');
+      const x = pairOf('float32', [1, 2], { shape: [2], strides: [1], offset: 0 });
+      expect(() => gpu.copy(x.gpu, 'float64')).toThrow('webgpu has no float64');
+    });
+
+    vit('size classes are quarter steps between powers of two', () => {
+      expect([1, 256, 257, 1000, 1024, 1025, 1300, 5000].map(sizeClass)).toEqual([256, 256, 320, 1024, 1024, 1280, 1536, 5120]);
+      for (let b = 1; b < 1e6; b = Math.ceil(b * 1.37)) {
+        expect(sizeClass(b)).toBeGreaterThanOrEqual(b);
+        expect(sizeClass(b)).toBeLessThanOrEqual(Math.max(256, b * 1.25 + 4));
+      }
+    });
+
+    vit('disposeStorage returns the buffer to the pool, and the next storage of that size reuses it', async () => {
+      const before = gpu.memory();
+      const a = gpu.alloc('float32', 1000);
+      gpu.disposeStorage(a);
+      expect(gpu.memory().liveBytes).toBe(before.liveBytes);
+      expect(gpu.memory().pooledBytes).toBeGreaterThanOrEqual(4096);
+      const created = gpu.memory().buffersCreated;
+      const zeros = gpu.alloc('float32', 1000); // 4000 bytes: the same size class as a's 4096
+      expect(gpu.memory().buffersCreated).toBe(created);
+      const b = gpu.unary('neg', { storage: zeros, dtype: 'float32', shape: [1000], strides: [1], offset: 0 });
+      expect(Array.from(await gpu.read(b, 'float32')).every((v) => Object.is(v, -0))).toBe(true);
+      expect(() => gpu.read(a, 'float32')).rejects.toThrow('this tensor was disposed');
+      expect(() => gpu.unary('neg', { storage: a, dtype: 'float32', shape: [1], strides: [1], offset: 0 })).toThrow('disposed');
+    });
+
+    vit('a reused (pooled) buffer is zeroed by alloc and overwritten by uploads', async () => {
+      const s = gpu.fromArray(Float32Array.from({ length: 300 }, (_, i) => i + 1));
+      gpu.disposeStorage(s);
+      expect(await gpu.read(gpu.alloc('float32', 300), 'float32')).toEqual(new Float32Array(300));
+      const t = gpu.fromArray(Float32Array.from({ length: 300 }, () => 7));
+      gpu.disposeStorage(t);
+      const u = gpu.fromArray(Float32Array.from({ length: 300 }, () => 9));
+      expect(Array.from(await gpu.read(u, 'float32')).every((v) => v === 9)).toBe(true);
+    });
+
+    vit('an upload into a buffer released in the current batch waits for that batch (ordering rule)', async () => {
+      // x is read by a queued kernel, then disposed and its buffer re-uploaded before any submit:
+      // the kernel must still see the old values
+      const x = gpu.fromArray(Float32Array.from({ length: 64 }, () => 1));
+      const y = gpu.unary('neg', { storage: x, dtype: 'float32', shape: [64], strides: [1], offset: 0 });
+      gpu.disposeStorage(x);
+      const z = gpu.fromArray(Float32Array.from({ length: 64 }, () => 5));
+      expect(Array.from(await gpu.read(y, 'float32')).every((v) => v === -1)).toBe(true);
+      expect(Array.from(await gpu.read(z, 'float32')).every((v) => v === 5)).toBe(true);
+    });
+
+    vit('hundreds of queued kernels run in batches without a read in between', async () => {
+      let s = gpu.fromArray(Int32Array.from([0, 1, 2]));
+      const one = gpu.fromArray(Int32Array.from([1, 1, 1]));
+      const v = (storage: GpuStorage): View<GpuStorage> => ({ storage, dtype: 'int32', shape: [3], strides: [1], offset: 0 });
+      for (let i = 0; i < 700; i++) s = gpu.binary('add', v(s), v(one));
+      expect(Array.from(await gpu.read(s, 'int32'))).toEqual([700, 701, 702]);
+    });
+
+    vit('storages that become unreachable return their buffers to the pool (FinalizationRegistry)', async () => {
+      v8.setFlagsFromString('--expose-gc');
+      const gc = vm.runInNewContext('gc') as () => void;
+      const live = gpu.memory().liveBytes;
+      for (let i = 0; i < 50; i++) gpu.alloc('float32', 10000); // 50 × 40 KB, dropped at once
+      expect(gpu.memory().liveBytes).toBeGreaterThanOrEqual(live + 50 * 40000);
+      for (let i = 0; i < 5 && gpu.memory().liveBytes > live + 40960; i++) {
+        gc();
+        await new Promise((r) => setTimeout(r, 20)); // finalizers run as tasks after a collection
+      }
+      expect(gpu.memory().liveBytes).toBeLessThanOrEqual(live + 40960);
+      expect(gpu.memory().pooledBytes).toBeGreaterThanOrEqual(49 * 40960);
+    });
+  });
+
+  describe('copy, copyInto, fill', () => {
+    for (const from of dtypes) {
+      for (const to of dtypes) {
+        it.prop([inputArb(from)], { numRuns: 15 })(`copy casts ${from} to ${to} like the reference (ToInt32, C's bool)`, async ([g, values]) => {
+          const x = pairOf(from, values, g);
+          await expectSame(gpu.copy(x.gpu, to), to, js.copy(x.js, to));
+        });
+      }
+    }
+
+    vit('casts to int32 wrap modulo 2^32 like an Int32Array; NaN and ±inf give 0', async () => {
+      const x = pairOf('float32', [3e9, -3e9, 2147483648, -2147483649, NaN, Infinity, -Infinity, 1e20, -7.9, 7.9], { shape: [10], strides: [1], offset: 0 });
+      await expectSame(gpu.copy(x.gpu, 'int32'), 'int32', js.copy(x.js, 'int32'));
+    });
+
+    it.prop(
+      [fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 3 }).chain((shape) => fc.tuple(writeGeometryArb(shape), fc.constantFrom(...dtypes), fc.constantFrom(...dtypes)))],
+      { numRuns: 40 },
+    )('copyInto writes a broadcast source into a strided destination, casting', async ([dst, dt, st]) => {
+      const dstValues = Array.from({ length: dst.length }, (_, i) => (dt === 'bool' ? i % 2 : -i - 1));
+      const d = pairOf(dt, dstValues, dst);
+      // the source: a row broadcast over the leading dims
+      const last = dst.shape.length ? dst.shape[dst.shape.length - 1] : 1;
+      const src = pairOf(st, Array.from({ length: last }, (_, i) => (st === 'bool' ? (i + 1) % 2 : i * 1.5 - 2)), {
+        shape: dst.shape,
+        strides: dst.shape.map((_, i) => (i === dst.shape.length - 1 ? 1 : 0)),
+        offset: 0,
+      });
+      gpu.copyInto(d.gpu, src.gpu);
+      js.copyInto(d.js, src.js);
+      await expectSame(d.gpu.storage, dt, d.js.storage);
+    });
+
+    vit('copyInto from an overlapping view of the same storage reads every value before writing', async () => {
+      const p = pairOf('int32', [0, 1, 2, 3, 4, 5, 6, 7], { shape: [7], strides: [1], offset: 1 });
+      const src = { ...p, gpu: { ...p.gpu, offset: 0 }, js: { ...p.js, offset: 0 } }; // shifted by one
+      gpu.copyInto(p.gpu, src.gpu);
+      js.copyInto(p.js, src.js);
+      await expectSame(p.gpu.storage, 'int32', p.js.storage);
+      expect(Array.from(p.js.storage)).toEqual([0, 0, 1, 2, 3, 4, 5, 6]);
+    });
+
+    it.prop([fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 3 }).chain((shape) => writeGeometryArb(shape)), fc.constantFrom(...dtypes), valueArb('float32')], {
+      numRuns: 30,
+    })('fill sets exactly the elements of a strided view', async (g, dtype, raw) => {
+      const value = dtype === 'int32' ? Math.trunc(Number.isFinite(raw) ? raw : 0) : dtype === 'bool' ? Number(raw !== 0) : raw;
+      const p = pairOf(dtype, Array.from({ length: g.length }, (_, i) => (dtype === 'bool' ? 0 : i)), g);
+      gpu.fill(p.gpu, value);
+      js.fill(p.js, value);
+      await expectSame(p.gpu.storage, dtype, p.js.storage);
+    });
+  });
+
+  describe('elementwise', () => {
+    const unaryOps: UnaryOp[] = ['neg', 'abs', 'sign', 'exp', 'log', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'floor', 'ceil', 'round', 'trunc', 'logicalNot'];
+    const approximate = new Set<UnaryOp>(['exp', 'log', 'sin', 'cos', 'tanh', 'sigmoid', 'rsqrt']);
+
+    for (const dtype of ['float32', 'int32'] as const) {
+      it.prop([inputArb(dtype), fc.constantFrom(...unaryOps)], { numRuns: 120 })(`unary ops on ${dtype} equal the reference`, async ([g, raw], op) => {
+        // sin/cos reduce their argument in float32: accurate for |x| ≤ 8192 (see math.ts)
+        const values = op === 'sin' || op === 'cos' ? raw.map((v) => (Math.abs(v) > 8192 ? v % 8192 : v)) : raw;
+        const floating = !['neg', 'abs', 'sign', 'relu', 'floor', 'ceil', 'round', 'trunc', 'logicalNot'].includes(op);
+        if (floating && dtype === 'int32') return; // the tensor layer converts ints to float32 first
+        const x = pairOf(dtype, values, g);
+        await expectSame(gpu.unary(op, x.gpu), op === 'logicalNot' ? 'bool' : dtype, js.unary(op, x.js), approximate.has(op) && dtype === 'float32' ? TRANSCENDENTAL : undefined, op);
+      });
+    }
+
+    vit('unary functions whose result a subnormal input changes handle it, even where the GPU flushes subnormals', async () => {
+      const tiny = 1.401298464324817e-45;
+      const values = [tiny, -tiny, 1e-40, -1e-40, 0, -0];
+      const x = pairOf('float32', values, { shape: [6], strides: [1], offset: 0 });
+      for (const op of ['floor', 'ceil', 'sign', 'relu', 'sqrt', 'log', 'sin', 'tanh', 'exp', 'cos'] as const) {
+        await expectSame(gpu.unary(op, x.gpu), 'float32', js.unary(op, x.js), op === 'sqrt' || op === 'log' ? TRANSCENDENTAL : undefined, op);
+      }
+    });
+
+    const binaryOps: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'floorDivide', 'remainder', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor'];
+    const comparisons = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor']);
+
+    /** Two views of one broadcast shape. */
+    const binaryArb = (dtype: GpuDT, kind: 'any' | 'moderate') =>
+      fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 3 }).chain((shape) => fc.tuple(inputArb(dtype, kind, fc.constant(shape)), inputArb(dtype, kind, fc.constant(shape))));
+
+    for (const dtype of dtypes) {
+      it.prop([binaryArb(dtype, 'any'), fc.constantFrom(...binaryOps)], { numRuns: 150 })(`binary ops on ${dtype} equal the reference`, async ([[ga, va], [gb, vb]], op) => {
+        if (dtype === 'int32' && ((op === 'floorDivide' || op === 'remainder') && vb.includes(0))) return; // an error: tested below
+        if (dtype === 'int32' && op === 'pow' && vb.some((v) => v < 0)) return;
+        if (dtype === 'bool' && (op === 'sub' || op === 'div')) return; // refused by the tensor layer
+        // float floorDivide of huge quotients rounds once more in float32 than in the reference's double
+        const hugeQuotient = dtype === 'float32' && op === 'floorDivide' && va.some((a, i) => Math.abs(a / (vb[i] || 1)) > 2 ** 23);
+        if (hugeQuotient) return;
+        const a = pairOf(dtype, va, ga);
+        const b = pairOf(dtype, vb, gb);
+        const outDtype = comparisons.has(op) ? 'bool' : dtype;
+        const tol = dtype === 'float32' && op === 'pow' ? { rtol: 1e-6, atol: 1e-30 } : undefined;
+        await expectSame(gpu.binary(op, a.gpu, b.gpu), outDtype, js.binary(op, a.js, b.js), tol, op);
+      });
+    }
+
+    vit('int32 arithmetic wraps like Math.imul, and division rounds toward −inf as in Python', async () => {
+      const a = [INT_MAX, INT_MIN, 46341, -7, 7, -7, 7, INT_MIN, 3, -3, 2, -2];
+      const b = [2, -1, 46341, 2, -2, -2, 2, -1, 31, 7, 33, 31];
+      const exponents = pairOf('int32', b.map(Math.abs), { shape: [12], strides: [1], offset: 0 });
+      const x = pairOf('int32', a, { shape: [12], strides: [1], offset: 0 });
+      const y = pairOf('int32', b, { shape: [12], strides: [1], offset: 0 });
+      for (const op of ['add', 'sub', 'mul', 'floorDivide', 'remainder'] as const) {
+        await expectSame(gpu.binary(op, x.gpu, y.gpu), 'int32', js.binary(op, x.js, y.js), undefined, op);
+      }
+      await expectSame(gpu.binary('pow', x.gpu, exponents.gpu), 'int32', js.binary('pow', x.js, exponents.js), undefined, 'pow');
+    });
+
+    vit('pow follows C: 1**nan = 1, (-1)**±inf = 1, 0**-1 = inf, (-0)**-1 = -inf, (-8)**(1/3) = NaN', async () => {
+      const a = [1, -1, -1, 0, -0, -8, NaN, 2, -2, -Infinity, -Infinity, 0.5, 10];
+      const b = [NaN, Infinity, -Infinity, -1, -1, 1 / 3, 0, -Infinity, 3, 3, -3, Infinity, 9.5];
+      const x = pairOf('float32', a, { shape: [13], strides: [1], offset: 0 });
+      const y = pairOf('float32', b, { shape: [13], strides: [1], offset: 0 });
+      await expectSame(gpu.binary('pow', x.gpu, y.gpu), 'float32', js.binary('pow', x.js, y.js), { rtol: 1e-6, atol: 0 });
+    });
+
+    it.prop([fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 3 }).chain((shape) => fc.tuple(inputArb('bool', 'any', fc.constant(shape)), inputArb('float32', 'any', fc.constant(shape)), inputArb('float32', 'any', fc.constant(shape)))), fc.constantFrom(...dtypes)], {
+      numRuns: 40,
+    })('where picks a or b by a bool condition', async ([[gc, vc], [ga, va], [gb, vb]], dtype) => {
+      const cast = (vs: number[]) => vs.map((v) => (dtype === 'int32' ? Math.trunc(Number.isFinite(v) ? v : 0) : dtype === 'bool' ? Number(v !== 0) : v));
+      const c = pairOf('bool', vc, gc);
+      const a = pairOf(dtype, cast(va), ga);
+      const b = pairOf(dtype, cast(vb), gb);
+      await expectSame(gpu.where(c.gpu, a.gpu, b.gpu), dtype, js.where(c.js, a.js, b.js));
+    });
+  });
+
+  describe('reductions', () => {
+    const reduceArb = (dtype: GpuDT, maxSize = 5) =>
+      inputArb(dtype, 'moderate', fc.array(fc.integer({ min: 1, max: maxSize }), { minLength: 1, maxLength: 4 })).chain(([g, v]) =>
+        fc.tuple(fc.constant(g), fc.constant(v), fc.subarray([...g.shape.keys()], { minLength: 1 })),
+      );
+
+    for (const dtype of dtypes) {
+      it.prop([reduceArb(dtype), fc.constantFrom<ReduceOp>('sum', 'prod', 'max', 'min')], { numRuns: 60 })(
+        `sum, prod, max and min of ${dtype} over any dims equal the reference`,
+        async ([g, values, dims], op) => {
+          const x = pairOf(dtype, values, g);
+          // an int32 product past 2^31 wraps on the GPU; the reference rounds it in double first
+          if (dtype === 'int32' && op === 'prod' && js.reduce('prod', x.js, dims, 'float64').some((p) => Math.abs(p) >= 2 ** 31)) return;
+          const out: DType = op === 'sum' || op === 'prod' ? (dtype === 'float32' ? 'float32' : 'int32') : dtype;
+          const expected = js.reduce(op, x.js, dims, out);
+          // float32 sums and products round in another order than the reference's doubles; a max or
+          // min whose extremes are -0 and +0 may keep the other zero (the workgroup tree's order)
+          const tol = dtype === 'float32' ? (op === 'sum' || op === 'prod' ? { rtol: 1e-5, atol: 1e-5 } : { rtol: 0, atol: 0 }) : undefined;
+          await expectSame(gpu.reduce(op, x.gpu, dims, out), out, expected, tol, op);
+        },
+      );
+    }
+
+    vit('long rows take the workgroup-tree path, and few long rows the two-pass split; NaN propagates through both', async () => {
+      for (const [rows, cols] of [[3, 1000], [2, 70000], [1, 300000], [9000, 70]]) {
+        const values = Array.from({ length: rows * cols }, (_, i) => ((i * 7919) % 1001) / 1000 - 0.5);
+        values[rows * cols - 5] = rows === 2 ? NaN : values[rows * cols - 5];
+        const x = pairOf('float32', values, { shape: [rows, cols], strides: [cols, 1], offset: 0 });
+        for (const op of ['sum', 'max', 'min'] as const) {
+          await expectSame(gpu.reduce(op, x.gpu, [1], 'float32'), 'float32', js.reduce(op, x.js, [1], 'float32'), { rtol: 1e-5, atol: 1e-3 }, `${op} ${rows}x${cols}`);
+        }
+        const t = pairOf('float32', values, { shape: [cols, rows], strides: [1, cols], offset: 0 }); // the transpose: reduce dim 0
+        await expectSame(gpu.reduce('sum', t.gpu, [0], 'float32'), 'float32', js.reduce('sum', t.js, [0], 'float32'), { rtol: 1e-5, atol: 1e-3 });
+        const i = pairOf('int32', values.map((v) => Math.round(v * 1000) || 0), { shape: [rows, cols], strides: [cols, 1], offset: 0 });
+        await expectSame(gpu.reduce('sum', i.gpu, [1], 'int32'), 'int32', js.reduce('sum', i.js, [1], 'int32'));
+      }
+    });
+
+    vit('float32 sums are compensated: 1e6 copies of 0.1 sum to 100000 within 1e-6 relative', async () => {
+      const x = pairOf('float32', new Array(1_000_000).fill(0.1), { shape: [1_000_000], strides: [1], offset: 0 });
+      const [s] = await gpu.read(gpu.reduce('sum', x.gpu, [0], 'float32'), 'float32');
+      expect(Math.abs(s - 100000.0014901161) / 100000).toBeLessThan(1e-6);
+    });
+
+    for (const dtype of dtypes) {
+      it.prop(
+        [inputArb(dtype, 'any', fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 3 })).chain(([g, v]) => fc.tuple(fc.constant(g), fc.constant(v), fc.integer({ min: 0, max: g.shape.length - 1 }))), fc.constantFrom<ArgReduceOp>('argmax', 'argmin')],
+        { numRuns: 60 },
+      )(`argmax/argmin of ${dtype}: the first extreme, NaN above all`, async ([g, values, dim], op) => {
+        const x = pairOf(dtype, values, g);
+        await expectSame(gpu.argReduce(op, x.gpu, dim), 'int32', js.argReduce(op, x.js, dim));
+      });
+    }
+
+    vit('argmax over long rows (the workgroup tree) keeps the first of equal maxima and finds a NaN anywhere', async () => {
+      const values = Array.from({ length: 3 * 5000 }, (_, i) => (i % 5000 === 4000 || i % 5000 === 17 ? 9 : (i % 13) - 6));
+      values[2 * 5000 + 4321] = NaN;
+      const x = pairOf('float32', values, { shape: [3, 5000], strides: [5000, 1], offset: 0 });
+      for (const op of ['argmax', 'argmin'] as const) await expectSame(gpu.argReduce(op, x.gpu, 1), 'int32', js.argReduce(op, x.js, 1));
+      expect(Array.from(await gpu.read(gpu.argReduce('argmax', x.gpu, 1), 'int32'))).toEqual([17, 17, 4321]);
+    });
+  });
+
+  describe('matmul', () => {
+    /** [B, M, K] × [B, K, N] with any strides: row-major, transposed, or a broadcast batch. */
+    const matmulArb = (dtype: 'float32' | 'int32', max: number) =>
+      fc
+        .tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max }), fc.integer({ min: 0, max }), fc.integer({ min: 1, max }), fc.constantFrom('rows', 'cols', 'batch0'), fc.constantFrom('rows', 'cols', 'batch0'))
+        .chain(([B, M, K, N, la, lb]) => {
+          const geometry = (b: number, r: number, c: number, layout: string): Geometry & { length: number } => {
+            if (layout === 'cols') return { shape: [b, r, c], strides: [r * c, 1, r], offset: 1, length: 1 + b * r * c };
+            if (layout === 'batch0') return { shape: [b, r, c], strides: [0, c, 1], offset: 0, length: r * c };
+            return { shape: [b, r, c], strides: [r * c, c, 1], offset: 0, length: b * r * c };
+          };
+          const ga = geometry(B, M, K, la);
+          const gb = geometry(B, K, N, lb);
+          const values = (n: number) => fc.array(dtype === 'int32' ? fc.integer({ min: -9, max: 9 }) : fc.integer({ min: -16, max: 16 }).map((v) => v / 4), { minLength: n, maxLength: n });
+          return fc.tuple(fc.constant(ga), values(Math.max(ga.length, 1)), fc.constant(gb), values(Math.max(gb.length, 1)));
+        });
+
+    for (const dtype of ['float32', 'int32'] as const) {
+      it.prop([matmulArb(dtype, 9)], { numRuns: 40 })(`small ${dtype} products with any strides equal the reference exactly`, async ([ga, va, gb, vb]) => {
+        const a = pairOf(dtype, va, ga);
+        const b = pairOf(dtype, vb, gb);
+        await expectSame(gpu.matmul(a.gpu, b.gpu), dtype, js.matmul(a.js, b.js));
+      });
+    }
+
+    it.prop([matmulArb('float32', 150)], { numRuns: 12 })('products across tile edges (64×64 tiles, k steps of 16) on both load paths', async ([ga, va, gb, vb]) => {
+      const a = pairOf('float32', va, ga);
+      const b = pairOf('float32', vb, gb);
+      await expectSame(gpu.matmul(a.gpu, b.gpu), 'float32', js.matmul(a.js, b.js), { rtol: 1e-6, atol: 1e-6 });
+    });
+
+    vit('a 130×200 by 200×70 product of random floats agrees within float32 rounding', async () => {
+      const [M, K, N] = [130, 200, 70];
+      const rand = (n: number) => Array.from({ length: n }, (_, i) => f32(Math.sin(i * 12.9898) * 0.5));
+      const a = pairOf('float32', rand(M * K), { shape: [1, M, K], strides: [0, K, 1], offset: 0 });
+      const b = pairOf('float32', rand(K * N + 8).slice(8), { shape: [1, K, N], strides: [0, N, 1], offset: 0 });
+      await expectSame(gpu.matmul(a.gpu, b.gpu), 'float32', js.matmul(a.js, b.js), { rtol: 1e-5, atol: 1e-5 });
+    });
+  });
+
+  describe('gather and scatter', () => {
+    /** x of a shape, a dim, an index shape no larger off that dim, and indices in range. */
+    const gatherArb = (dtype: GpuDT) =>
+      inputArb(dtype, 'any', fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 })).chain(([g, v]) =>
+        fc.integer({ min: 0, max: g.shape.length - 1 }).chain((dim) =>
+          fc.tuple(...g.shape.map((s, d) => fc.integer({ min: 1, max: d === dim ? 5 : s }))).chain((indexShape) =>
+            fc.tuple(fc.constant(g), fc.constant(v), fc.constant(dim), fc.constant(indexShape), fc.array(fc.integer({ min: 0, max: g.shape[dim] - 1 }), { minLength: numel(indexShape), maxLength: numel(indexShape) })),
+          ),
+        ),
+      );
+    const indexPair = (shape: number[], values: number[]) => pairOf('int32', values, { shape, strides: contiguous(shape), offset: 0 });
+
+    for (const dtype of dtypes) {
+      it.prop([gatherArb(dtype)], { numRuns: 30 })(`gather of ${dtype} equals the reference`, async ([g, v, dim, indexShape, idx]) => {
+        const x = pairOf(dtype, v, g);
+        const index = indexPair(indexShape, idx);
+        await expectSame(gpu.gather(x.gpu, dim, index.gpu), dtype, js.gather(x.js, dim, index.js));
+      });
+
+      it.prop([gatherArb(dtype), fc.boolean()], { numRuns: 30 })(`scatter of ${dtype} (last write wins, or accumulate) equals the reference`, async ([g, v, dim, indexShape, idx], accumulate) => {
+        // dst: a fresh contiguous tensor of g's shape (written in place); src: values shaped like the index
+        const dst = pairOf(dtype, v.slice(0, numel(g.shape)).concat(new Array(Math.max(0, numel(g.shape) - v.length)).fill(0)), { shape: g.shape, strides: contiguous(g.shape), offset: 0 });
+        const src = pairOf(dtype, idx.map((k, i) => (dtype === 'bool' ? (k + i) % 2 : dtype === 'int32' ? k * 10 + i : k + i / 4)), { shape: indexShape, strides: contiguous(indexShape), offset: 0 });
+        const index = indexPair(indexShape, idx);
+        gpu.scatter(dst.gpu, dim, index.gpu, src.gpu, accumulate);
+        js.scatter(dst.js, dim, index.js, src.js, accumulate);
+        await expectSame(dst.gpu.storage, dtype, dst.js.storage, dtype === 'float32' && accumulate ? { rtol: 1e-6, atol: 1e-6 } : undefined);
+      });
+    }
+
+    vit('repeated indices: without accumulate the last one wins, every time', async () => {
+      for (let round = 0; round < 5; round++) {
+        const dst = pairOf('float32', new Array(4).fill(0), { shape: [4], strides: [1], offset: 0 });
+        const idx = Array.from({ length: 2000 }, (_, i) => i % 3);
+        const src = pairOf('float32', idx.map((_, i) => i), { shape: [2000], strides: [1], offset: 0 });
+        gpu.scatter(dst.gpu, 0, indexPair([2000], idx).gpu, src.gpu, false);
+        expect(Array.from(await gpu.read(dst.gpu.storage, 'float32'))).toEqual([1998, 1999, 1997, 0]);
+      }
+    });
+
+    vit('an index out of bounds is reported by the next read with PyTorch’s message', async () => {
+      const x = pairOf('float32', [1, 2, 3, 4, 5, 6], { shape: [2, 3], strides: [3, 1], offset: 0 });
+      const out = gpu.gather(x.gpu, 1, indexPair([1, 2], [0, 3]).gpu);
+      await expect(gpu.read(out, 'float32')).rejects.toThrow(RangeError);
+      const again = gpu.gather(x.gpu, 0, indexPair([1, 1], [-1]).gpu);
+      await expect(gpu.read(again, 'float32')).rejects.toThrow('index -1 is out of bounds for dimension 0 with size 2');
+      // reported once: the next read is clean
+      expect(Array.from(await gpu.read(gpu.gather(x.gpu, 1, indexPair([1, 1], [2]).gpu), 'float32'))).toEqual([3]);
+      const dst = pairOf('float32', [0, 0, 0], { shape: [3], strides: [1], offset: 0 });
+      gpu.scatter(dst.gpu, 0, indexPair([2], [1, 7]).gpu, pairOf('float32', [5, 6], { shape: [2], strides: [1], offset: 0 }).gpu, true);
+      await expect(gpu.read(dst.gpu.storage, 'float32')).rejects.toThrow('index 7 is out of bounds for dimension 0 with size 3');
+      expect(Array.from(await gpu.read(dst.gpu.storage, 'float32'))).toEqual([0, 5, 0]); // the bad one was skipped
+    });
+
+    vit('integer division by zero and negative integer powers are reported by the next read', async () => {
+      const a = pairOf('int32', [1, 2], { shape: [2], strides: [1], offset: 0 });
+      const b = pairOf('int32', [1, 0], { shape: [2], strides: [1], offset: 0 });
+      await expect(gpu.read(gpu.binary('floorDivide', a.gpu, b.gpu), 'int32')).rejects.toThrow('ZeroDivisionError: integer division by zero');
+      await expect(gpu.read(gpu.binary('remainder', a.gpu, b.gpu), 'int32')).rejects.toThrow('ZeroDivisionError: integer modulo by zero');
+      const m = pairOf('int32', [2, -1], { shape: [2], strides: [1], offset: 0 });
+      await expect(gpu.read(gpu.binary('pow', a.gpu, m.gpu), 'int32')).rejects.toThrow('Integers to negative integer powers are not allowed.');
+    });
+  });
+
+  describe('errors that are not the kernels’', () => {
+    vit('a kernel whose WGSL does not compile fails the next read with the compiler’s message, not a hang', async () => {
+      const broken = gpu.ctx.kernel('deliberately_broken', [{ name: 'dst', type: 'f32', access: 'read_write' }], () => '@compute @workgroup_size(1) fn main() { let x: f32 = undefinedThing; }');
+      const out = gpu.storage('float32', 4);
+      gpu.ctx.dispatch(broken, new Int32Array(64), [out.buffer], [1, 1, 1]);
+      await expect(gpu.read(out, 'float32')).rejects.toThrow(/kernel 'deliberately_broken' failed to compile: .*undefinedThing/s);
+      // the device is still usable afterwards
+      const x = pairOf('float32', [1, 2], { shape: [2], strides: [1], offset: 0 });
+      expect(Array.from(await gpu.read(gpu.unary('neg', x.gpu), 'float32'))).toEqual([-1, -2]);
+    });
+
+    vit('a lost device makes kernels throw at once and pending reads reject instead of hanging', async () => {
+      const other = await loadWebGpuBackend(); // a second device, to lose
+      const s = other.fromArray(Float32Array.from([1, 2, 3]));
+      const pending = other.read(other.unary('exp', { storage: s, dtype: 'float32', shape: [3], strides: [1], offset: 0 }), 'float32');
+      other.ctx.device.destroy();
+      await pending.catch(() => undefined); // may have finished before the loss
+      await new Promise((r) => setTimeout(r, 20));
+      expect(() => other.unary('neg', { storage: s, dtype: 'float32', shape: [3], strides: [1], offset: 0 })).toThrow(/webgpu: the GPU device was lost/);
+      await expect(other.read(s, 'float32')).rejects.toThrow(/device was lost/);
+    });
+  });
+
+  describe('fused softmax', () => {
+    it.prop(
+      [inputArb('float32', 'any', fc.array(fc.integer({ min: 1, max: 6 }), { maxLength: 3 })).chain(([g, v]) => fc.tuple(fc.constant(g), fc.constant(v), fc.integer({ min: 0, max: Math.max(g.shape.length - 1, 0) }))), fc.boolean()],
+      { numRuns: 60 },
+    )('softmax and logSoftmax rows equal the composite (amax, sub, exp, sum, div) on js', async ([g, values, dim], log) => {
+      const x = pairOf('float32', values.map((v) => (Math.abs(v) > 1e6 ? Math.sign(v) * 50 : v)), g);
+      const t = new torch.Tensor(new torch.Storage('js', x.js.storage, 'float32', x.js.storage.length), g.shape, g.strides, g.offset);
+      const expected = (log ? t.logSoftmax(dim) : t.softmax(dim)).contiguous().toTypedArray();
+      // ln Σ rounds in float32 on both sides, in another order: an absolute error of a few 1e-7
+      await expectSame(gpu.softmax(x.gpu, dim, log), 'float32', expected as Float32Array, { rtol: 2e-6, atol: 1e-6 });
+    });
+
+    vit('long rows (a 5000-class softmax) and many short ones', async () => {
+      for (const [rows, cols] of [[3, 5000], [2000, 10]]) {
+        const values = Array.from({ length: rows * cols }, (_, i) => Math.sin(i) * 8);
+        const x = pairOf('float32', values, { shape: [rows, cols], strides: [cols, 1], offset: 0 });
+        const t = torch.tensor(Float32Array.from(values), { shape: [rows, cols] });
+        await expectSame(gpu.softmax(x.gpu, 1, true), 'float32', t.logSoftmax(1).toTypedArray() as Float32Array, { rtol: 2e-6, atol: 2e-6 });
+        await expectSame(gpu.softmax(x.gpu, 1, false), 'float32', t.softmax(1).toTypedArray() as Float32Array, { rtol: 2e-5, atol: 1e-9 });
+      }
+    });
+  });
+
+  describe('through the tensor layer', () => {
+    vit('Tensor.dispose() hands the buffer back at once; using the tensor afterwards says why it fails', async () => {
+      const before = gpu.memory().liveBytes;
+      const t = torch.ones([1000], { device: 'webgpu' });
+      expect(gpu.memory().liveBytes).toBe(before + 4096);
+      t.dispose();
+      expect(gpu.memory().liveBytes).toBe(before);
+      expect(() => t.add(1)).toThrow('webgpu: this tensor was disposed');
+    });
+
+    vit('a training step of a small MLP (matmul, add, relu, logSoftmax, gather, mean, backward, SGD) matches js', async () => {
+      const run = async (device: 'js' | 'webgpu') => {
+        torch.manualSeed(3);
+        const w1 = torch.randn([8, 16], { device }).mul(0.3).requiresGrad_();
+        const b1 = torch.zeros([16], { device, requiresGrad: true });
+        const w2 = torch.randn([16, 4], { device }).mul(0.3).requiresGrad_();
+        const x = torch.randn([10, 8], { device });
+        const y = torch.randint(0, 4, [10, 1], { device });
+        const losses: number[] = [];
+        for (let step = 0; step < 3; step++) {
+          const logits = x.matmul(w1).add(b1).relu().matmul(w2);
+          const loss = logits.logSoftmax(1).gather(1, y).mean().neg();
+          loss.backward();
+          torch.noGrad(() => {
+            for (const p of [w1, b1, w2]) {
+              p.sub_(p.grad!.mul(0.5));
+              p.grad = null;
+            }
+          });
+          losses.push(await loss.itemAsync());
+        }
+        return { losses, w2: Array.from(await w2.data()) };
+      };
+      const [cpu, gpuRun] = [await run('js'), await run('webgpu')];
+      expect(difference(gpuRun.losses, cpu.losses, { rtol: 1e-5, atol: 1e-6 })).toBeUndefined();
+      expect(difference(gpuRun.w2, cpu.w2, { rtol: 1e-4, atol: 1e-5 })).toBeUndefined();
+      expect(cpu.losses[2]).toBeLessThan(cpu.losses[0]);
+    });
+  });
+});
