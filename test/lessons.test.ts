@@ -180,11 +180,23 @@ const expectedOutput: Record<string, (string | RegExp)[]> = {
     'Error: save() takes a state dict, not a model: save model.stateDict(), then load it into a new model with loadStateDict (safetensors holds tensors, not code)\n',
     "Restored the optimizer's state for 6 parameters\n",
   ],
+  'quickstart.ts': [
+    // `npm start`, run with `--epochs 1 --subset 1200` (see lessonArguments); test/cli/quickstart.test.ts checks the rest
+    'Shape of X [N, C, H, W]: [64, 1, 28, 28]\n',
+    'Shape of y: [64] int32\n', // PyTorch: torch.Size([64]) torch.int64
+    /Using (js|wasm|webgpu) device\n/,
+    'Epoch 1\n-------------------------------\n',
+    /Test Error: \n Accuracy: \d+\.\d%, Avg loss: \d\.\d{6} \n/,
+    'Done!\n',
+    'Saved Kindling Model State to runs/quickstart/model.safetensors\n',
+    /Predicted: "[A-Za-z\/ -]+", Actual: "T-shirt\/top"\n/, // the page's first test image is an ankle boot; Kindling's is a T-shirt
+  ],
 };
 
 /** Command-line arguments a lesson runs with in this test (a short run of a long lesson). */
 const lessonArguments: Record<string, string[]> = {
   '06-optimization.ts': ['--epochs', '1', '--subset', '1200'],
+  'quickstart.ts': ['--epochs', '1', '--subset', '1200', '--out', 'runs/quickstart'],
 };
 
 const lessons = readdirSync(lessonsDir)

@@ -41,7 +41,9 @@ const start = (data, post) => {
   post('ready');
   for (;;) {
     Atomics.wait(ctl, ${GEN}, gen);
-    gen = Atomics.load(ctl, ${GEN});
+    const now = Atomics.load(ctl, ${GEN});
+    if (now === gen) continue; // woken without a new job: never run (and count down) a share twice
+    gen = now;
     const from = Atomics.load(ctl, ${READY} + id);
     if (from === 0 || gen < from) continue; // not counted in this job
     try {
@@ -182,7 +184,7 @@ export class ThreadPool {
     Atomics.notify(ctl, GEN);
     kernel(...args.slice(0, 12), ctl[SCRATCH], args[12], 0, Math.floor(units / threads));
     const deadline = Date.now() + WORKER_TIMEOUT_MS;
-    for (let p = Atomics.load(ctl, PENDING); p !== 0; p = Atomics.load(ctl, PENDING)) {
+    for (let p = Atomics.load(ctl, PENDING); p > 0; p = Atomics.load(ctl, PENDING)) {
       if (Date.now() > deadline) {
         this.giveUp(`a worker thread did not finish its share of a matmul within ${WORKER_TIMEOUT_MS / 1000} s`);
         break;
