@@ -24,7 +24,8 @@ import { jsBackend } from '../../src/backend/js/index.js';
 import { allocArray, type DType, type TypedArray } from '../../src/dtype.js';
 import { backendOf, init } from '../../src/device.js';
 import * as torch from '../../src/index.js';
-import { collapse, createWasmBackend, getNumThreads, setNumThreads, wasmInfo, WasmStorage, disposeStorage, collectGarbage } from '../../src/backend/wasm/index.js';
+import { collapseDims as collapse } from '../../src/shape.js';
+import { createWasmBackend, getNumThreads, setNumThreads, wasmInfo, WasmStorage, disposeStorage, collectGarbage } from '../../src/backend/wasm/index.js';
 import { blockSize, sizeClass, type Heap } from '../../src/backend/wasm/heap.js';
 
 let wasm: Backend<WasmStorage>;

@@ -13,7 +13,7 @@
  */
 import type { ArgReduceOp, Backend, BinaryOp, ReduceOp, UnaryOp, View } from '../backend.js';
 import type { DType, TypedArray } from '../../dtype.js';
-import { numelOf, type Shape } from '../../shape.js';
+import { collapseDims as collapse, contiguousStrides, numelOf, type Shape } from '../../shape.js';
 import { Heap, WasmStorage, type HeapStats } from './heap.js';
 import { availableCores, compileKernels, detectFeatures, simdMissingError, type WasmFeatures } from './loader.js';
 import { ThreadPool } from './threads.js';
@@ -68,29 +68,6 @@ const binaryErrors: Record<number, string> = {
 
 /** Below this many multiply-adds a matmul runs on one thread (waking workers costs more). */
 const THREADED_MATMUL_MACS = 1 << 18;
-
-/**
- * Merges dims that every operand walks contiguously together (dim d into d+1 when
- * stride[d] = stride[d+1] · size[d+1] for all of them) and drops dims of size 1. The walk visits
- * the same elements in the same order, in fewer, longer rows. Always leaves at least one dim.
- */
-export function collapse(shape: Shape, strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
-  const outShape: number[] = [];
-  const outStrides: number[][] = strides.map(() => []);
-  for (let d = 0; d < shape.length; d++) {
-    if (shape[d] === 1) continue;
-    const last = outShape.length - 1;
-    if (last >= 0 && strides.every((s, k) => outStrides[k][last] === s[d] * shape[d])) {
-      outShape[last] *= shape[d];
-      strides.forEach((s, k) => (outStrides[k][last] = s[d]));
-    } else {
-      outShape.push(shape[d]);
-      strides.forEach((s, k) => outStrides[k].push(s[d]));
-    }
-  }
-  if (outShape.length === 0) return { shape: [1], strides: strides.map(() => [0]) };
-  return { shape: outShape, strides: outStrides };
-}
 
 /** What `wasmInfo()` reports. */
 export interface WasmInfo extends WasmFeatures {
@@ -204,7 +181,7 @@ export class WasmBackend implements Backend<WasmStorage> {
     let temp: WasmStorage | undefined;
     if (src.storage === dst.storage) {
       temp = this.copy(src, src.dtype);
-      from = { storage: temp, dtype: src.dtype, shape: src.shape, strides: contiguous(src.shape), offset: 0 };
+      from = { storage: temp, dtype: src.dtype, shape: src.shape, strides: contiguousStrides(src.shape), offset: 0 };
     }
     this.k.copyInto(dtypeCode[dst.dtype], dtypeCode[from.dtype], this.walk(dst.shape, dst, from), this.base(dst), this.base(from));
     if (temp) this.heap.dispose(temp);
@@ -317,7 +294,7 @@ export class WasmBackend implements Backend<WasmStorage> {
   /** The index as an int32 view (a converted copy when it is another dtype). */
   private intIndex(index: WasmView): WasmView {
     if (index.dtype === 'int32') return index;
-    return { storage: this.copy(index, 'int32'), dtype: 'int32', shape: index.shape, strides: contiguous(index.shape), offset: 0 };
+    return { storage: this.copy(index, 'int32'), dtype: 'int32', shape: index.shape, strides: contiguousStrides(index.shape), offset: 0 };
   }
 
   private indexError(dim: number, size: number): RangeError {
@@ -357,15 +334,6 @@ export class WasmBackend implements Backend<WasmStorage> {
   }
 }
 
-const contiguous = (shape: Shape): number[] => {
-  const strides = new Array<number>(shape.length);
-  let step = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    strides[d] = step;
-    step *= Math.max(shape[d], 1);
-  }
-  return strides;
-};
 
 function dtypeOfArrayStrict(array: TypedArray): DType {
   if (array instanceof Float32Array) return 'float32';

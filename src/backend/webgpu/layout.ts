@@ -4,30 +4,7 @@
  */
 import { MAX_DIMS } from './wgsl.js';
 
-/**
- * Merges dims that every operand walks contiguously together (dim d into d+1 when
- * stride[d] = stride[d+1] · size[d+1] for all of them) and drops dims of size 1. The walk visits
- * the same elements in the same order in fewer, longer rows, so a kernel's index arithmetic (one
- * division per dim per element) shrinks, and most views become one or two dims. Always leaves at
- * least one dim.
- */
-export function collapse(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
-  const outShape: number[] = [];
-  const outStrides: number[][] = strides.map(() => []);
-  for (let d = 0; d < shape.length; d++) {
-    if (shape[d] === 1) continue;
-    const last = outShape.length - 1;
-    if (last >= 0 && strides.every((s, k) => outStrides[k][last] === s[d] * shape[d])) {
-      outShape[last] *= shape[d];
-      strides.forEach((s, k) => (outStrides[k][last] = s[d]));
-    } else {
-      outShape.push(shape[d]);
-      strides.forEach((s, k) => outStrides[k].push(s[d]));
-    }
-  }
-  if (outShape.length === 0) return { shape: [1], strides: strides.map(() => [0]) };
-  return { shape: outShape, strides: outStrides };
-}
+export { collapseDims as collapse } from '../../shape.js';
 
 /** Throws when a view still has more dims than kernels index after merging. */
 export function checkDims(ndim: number, what: string): void {
