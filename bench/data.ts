@@ -21,10 +21,12 @@
  * depend on other processes: with 0 workers it is what one free core would reach, and with
  * workers it shows their overhead; on an idle machine, 2 workers can reach about twice it.
  *
- * Options: --quick (a 6,000-sample subset, for a smoke test), --epochs N (default 3).
+ * Options: --quick (a 6,000-sample subset, for a smoke test), --epochs N (default 3), --json FILE
+ * (also write the table to FILE, for the docs: see report.ts).
  */
 import * as torch from '../src/index.js';
 import type { Tensor } from '../src/index.js';
+import { Report } from './report.js';
 
 const { DataLoader, Subset } = torch.data;
 const { ToTensor, Compose, Normalize } = torch.transforms;
@@ -87,7 +89,8 @@ function table(header: string[], rows: string[][]): void {
 
 const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
 
-console.log(`FashionMNIST train, shuffled, batchSize 64, ${epochs} epochs per row${quick ? ' (--quick: 6,000 samples)' : ''}; Node ${process.version}\n`);
+const report = new Report('data');
+report.note(`FashionMNIST train, shuffled, batchSize 64, ${epochs} epochs per row${quick ? ' (--quick: 6,000 samples)' : ''}; Node ${process.version}\n`);
 const results: Result[] = [];
 for (const [name, transform] of transforms) {
   const full = new torch.data.datasets.FashionMNIST({ root: 'data', train: true, download: true, transform });
@@ -106,12 +109,18 @@ for (const [name, transform] of transforms) {
 }
 
 console.log();
-table(
-  ['transform', 'workers', 'epoch 1 (samples/s)', 'best later epoch (samples/s)', 'vs 0 workers', 'samples per CPU-second', 'first batch (ms)'],
-  results.map((r) => {
-    const base = results.find((b) => b.transform === r.transform && b.workers.startsWith('0'))!;
-    return [r.transform, r.workers, fmt(r.first), fmt(r.best), `${(r.best / base.best).toFixed(2)}×`, fmt(r.perCpuSecond), r.firstBatchMs.toFixed(0)];
-  }),
-);
+const header = ['transform', 'workers', 'epoch 1 (samples/s)', 'best later epoch (samples/s)', 'vs 0 workers', 'samples per CPU-second', 'first batch (ms)'];
+const rows = results.map((r) => {
+  const base = results.find((b) => b.transform === r.transform && b.workers.startsWith('0'))!;
+  return [r.transform, r.workers, fmt(r.first), fmt(r.best), `${(r.best / base.best).toFixed(2)}×`, fmt(r.perCpuSecond), r.firstBatchMs.toFixed(0)];
+});
+table(header, rows);
+report.table({
+  title: 'One epoch of FashionMNIST through the DataLoader, in samples per second',
+  header,
+  rows,
+  plot: { unit: 'samples/s', columns: ['epoch 1 (samples/s)', 'best later epoch (samples/s)'], labels: ['transform', 'workers'] },
+});
 const load = process.getBuiltinModule('node:os').loadavg();
-console.log(`\nload average (1, 5, 15 min) at the end: ${load.map((l) => l.toFixed(2)).join(', ')} on ${process.getBuiltinModule('node:os').availableParallelism()} CPUs`);
+report.note(`\nload average (1, 5, 15 min) at the end: ${load.map((l) => l.toFixed(2)).join(', ')} on ${process.getBuiltinModule('node:os').availableParallelism()} CPUs`);
+report.save();

@@ -15,7 +15,8 @@
  * best run is the one least disturbed). The MLP step uses raw Tensor ops (matmul, add, relu,
  * logSoftmax + gather, manual SGD under noGrad), so it depends on nothing in src/nn or src/optim.
  *
- * Options: --quick (fewer sizes and steps, for a smoke test), --steps N (heap steps, default 2000).
+ * Options: --quick (fewer sizes and steps, for a smoke test), --steps N (heap steps, default 2000),
+ * --json FILE (also write the tables to FILE, for the docs: see report.ts).
  */
 import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs-core';
@@ -23,6 +24,7 @@ import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
 import * as torch from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import { disposeStorage, getNumThreads, setNumThreads, wasmInfo } from '../src/backend/wasm/index.js';
+import { Report, type BenchTable } from './report.js';
 
 const quick = process.argv.includes('--quick');
 const stepsArg = process.argv.indexOf('--steps');
@@ -52,7 +54,11 @@ function secondsPer(fn: () => void, { batchMs = 150, samples = 5, warmupMs = 200
 const fmt = (x: number | undefined, digits = 1): string => (x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits));
 const ratio = (a: number | undefined, b: number | undefined): string => (a && b ? `${(a / b).toFixed(2)}×` : 'n/a');
 
-function table(header: string[], rows: string[][]): void {
+const report = new Report('wasm');
+
+function table(title: string, header: string[], rows: string[][], plot?: BenchTable['plot']): void {
+  console.log(title);
+  report.table({ title, header, rows, plot });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padStart(widths[i])).join(' | ') + ' |';
   console.log(line(header));
@@ -76,9 +82,9 @@ registerTfGradients();
 const tfSimd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
 const tfThreads = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) as boolean;
 const info = wasmInfo();
-console.log(`Kindling wasm bench — Node ${process.version}, ${allThreads} cores`);
-console.log(`wasm: SIMD ${info.simd}, threads ${info.threads ? `yes (${allThreads})` : `no: ${info.threadsMissing}`}, reclaim ${info.heap.reclaim}`);
-console.log(
+report.note(`Kindling wasm bench — Node ${process.version}, ${allThreads} cores`);
+report.note(`wasm: SIMD ${info.simd}, threads ${info.threads ? `yes (${allThreads})` : `no: ${info.threadsMissing}`}, reclaim ${info.heap.reclaim}`);
+report.note(
   `tfjs-wasm ${tf.version_core}: SIMD ${tfSimd}, threads ${tfThreads ? 'yes' : 'no (WASM_HAS_MULTITHREAD_SUPPORT is false in Node: its "all threads" column is 1 thread)'}`,
 );
 console.log();
@@ -147,13 +153,14 @@ for (const n of sizes) {
   tb.dispose();
   matmulRows.push({ n, js: jsSeconds && gflops(n, jsSeconds), wasm1, wasmAll, tf: tfG, wasm1T, wasmAllT, tfT: tfGT });
 }
-console.log('1. float32 matmul, GFLOP/s (c = a @ b, n x n; "ᵀ": c = a @ bᵀ with bᵀ a transposed view)');
 table(
+  '1. float32 matmul, GFLOP/s (c = a @ b, n x n; "ᵀ": c = a @ bᵀ with bᵀ a transposed view)',
   ['n', 'js', 'wasm 1t', `wasm ${allThreads}t`, 'tfjs-wasm', 'wasm 1t / tfjs', `wasm ${allThreads}t / 1t`, 'wasm 1t ᵀ', `wasm ${allThreads}t ᵀ`, 'tfjs ᵀ', 'wasm ᵀ / plain', 'wasm 1t / js'],
   matmulRows.map((r) => [
     String(r.n), fmt(r.js, 2), fmt(r.wasm1), fmt(r.wasmAll), fmt(r.tf), ratio(r.wasm1, r.tf), ratio(r.wasmAll, r.wasm1),
     fmt(r.wasm1T), fmt(r.wasmAllT), fmt(r.tfT), ratio(r.wasm1T, r.wasm1), ratio(r.wasm1, r.js),
   ]),
+  { unit: 'GFLOP/s', columns: ['js', 'wasm 1t', `wasm ${allThreads}t`, 'tfjs-wasm'] },
 );
 
 // ---- 2. add -------------------------------------------------------------------------------------
@@ -176,10 +183,11 @@ table(
   const tfG = gbps(secondsPer(() => tf.add(tx, ty).dispose()));
   tx.dispose();
   ty.dispose();
-  console.log('2. add of 2^20 float32s, GB/s (12 bytes moved per element; one thread: elementwise kernels do not use workers)');
   table(
+    '2. add of 2^20 float32s, GB/s (12 bytes moved per element; one thread: elementwise kernels do not use workers)',
     ['js', 'wasm (reclaimed)', 'wasm (disposed)', 'tfjs-wasm (disposed)', 'wasm reclaimed / tfjs', 'wasm disposed / tfjs', 'wasm / js'],
     [[fmt(js, 2), fmt(wasm), fmt(wasmDisposed), fmt(tfG), ratio(wasm, tfG), ratio(wasmDisposed, tfG), ratio(wasm, js)]],
+    { unit: 'GB/s', columns: ['js', 'wasm (reclaimed)', 'wasm (disposed)', 'tfjs-wasm (disposed)'] },
   );
 }
 
@@ -311,17 +319,19 @@ function pytorchMlp(): { samplesPerS: number; version: string; threads: number }
   const tfS = samples(secondsPer(tfStep, { batchMs: 500, samples: 3, warmupMs: 300 }));
   const pt = pytorchMlp();
   const ptS = typeof pt === 'string' ? undefined : pt.samplesPerS;
-  console.log(
+  table(
     `3. MLP training step (784-512-512-10, ReLU, cross-entropy, SGD lr 1e-3, batch ${BATCH}), samples/s` +
       (typeof pt === 'string' ? ` — PyTorch: ${pt}` : ` — PyTorch ${pt.version}, ${pt.threads} intra-op thread(s), its default`),
-  );
-  table(
     ['js', 'wasm 1t', `wasm ${allThreads}t`, 'tfjs-wasm', 'PyTorch', `wasm ${allThreads}t / PyTorch`, `wasm ${allThreads}t / tfjs`, `wasm ${allThreads}t / js`],
     [[fmt(js, 0), fmt(wasm1, 0), fmt(wasmAll, 0), fmt(tfS, 0), fmt(ptS, 0), ratio(wasmAll, ptS), ratio(wasmAll, tfS), ratio(wasmAll, js)]],
+    { unit: 'samples/s', columns: ['js', 'wasm 1t', `wasm ${allThreads}t`, 'tfjs-wasm', 'PyTorch'] },
   );
 }
 
 // ---- 4. the heap over a long training run --------------------------------------------------------
 
-console.log(heapReport.join('\n'));
-table(['step', 'high-water MiB', 'memory MiB', 'live MiB', 'collections', 'loss'], heapRows);
+table(heapReport.join('\n'), ['step', 'high-water MiB', 'memory MiB', 'live MiB', 'collections', 'loss'], heapRows, {
+  unit: 'MiB',
+  columns: ['high-water MiB', 'live MiB'],
+});
+report.save();
