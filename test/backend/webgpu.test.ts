@@ -331,7 +331,10 @@ describe.skipIf(!available)('webgpu backend against the js reference', () => {
         const a = pairOf(dtype, va, ga);
         const b = pairOf(dtype, vb, gb);
         const outDtype = comparisons.has(op) ? 'bool' : dtype;
-        const tol = dtype === 'float32' && op === 'pow' ? { rtol: 1e-6, atol: 1e-30 } : undefined;
+        // pow's fractional part is e^(f·ln|a|) in float32: rounding that exponent, |f·ln a| ≤ 88.7 for
+        // any finite result, costs up to 88.7 · 2^-24 ≈ 5.3e-6 relative (e.g. 3.4e38^0.75). A known
+        // accuracy limit of this backend's pow (issue #7's note), stated here rather than hidden.
+        const tol = dtype === 'float32' && op === 'pow' ? { rtol: 1e-5, atol: 1e-30 } : undefined;
         await expectSame(gpu.binary(op, a.gpu, b.gpu), outDtype, js.binary(op, a.js, b.js), tol, op);
       });
     }
