@@ -260,20 +260,10 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
    */
   private *fromWorkers(pool: WorkerPool, epoch: number, steps: Iterator<number[]>): IterableIterator<B> {
     try {
-      let sent = 0;
-      let received = 0;
-      const refill = (): void => {
-        while (sent < received + this.numWorkers * this.prefetchFactor) {
-          const step = steps.next();
-          if (step.done) return;
-          pool.send(epoch, sent++, step.value);
-        }
-      };
-      refill();
-      while (received < sent) {
-        const value = this.finish(pool.takeSync(epoch, received), received % this.numWorkers);
-        received++;
-        refill();
+      const flight = this.inFlight(pool, epoch, steps);
+      for (let step = flight.next(); step !== undefined; step = flight.next()) {
+        const value = this.finish(pool.takeSync(epoch, step), step % this.numWorkers);
+        flight.received();
         yield value;
       }
     } finally {
@@ -284,24 +274,39 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   /** `fromWorkers` for `for await`: the same steps, waiting without blocking the thread. */
   private async *fromWorkersAsync(pool: WorkerPool, epoch: number, steps: Iterator<number[]>): AsyncIterableIterator<B> {
     try {
-      let sent = 0;
-      let received = 0;
-      const refill = (): void => {
-        while (sent < received + this.numWorkers * this.prefetchFactor) {
-          const step = steps.next();
-          if (step.done) return;
-          pool.send(epoch, sent++, step.value);
-        }
-      };
-      refill();
-      while (received < sent) {
-        const value = this.finish(await pool.take(epoch, received), received % this.numWorkers);
-        received++;
-        refill();
+      const flight = this.inFlight(pool, epoch, steps);
+      for (let step = flight.next(); step !== undefined; step = flight.next()) {
+        const value = this.finish(await pool.take(epoch, step), step % this.numWorkers);
+        flight.received();
         yield value;
       }
     } finally {
       this.endEpoch(pool);
     }
+  }
+
+  /**
+   * The steps of an epoch sent to the workers, kept `numWorkers × prefetchFactor` ahead of the one
+   * being received: `next()` is the step to receive next (undefined when all are in), and
+   * `received()` marks it done and sends more.
+   */
+  private inFlight(pool: WorkerPool, epoch: number, steps: Iterator<number[]>): { next(): number | undefined; received(): void } {
+    let sent = 0;
+    let received = 0;
+    const refill = (): void => {
+      while (sent < received + this.numWorkers * this.prefetchFactor) {
+        const step = steps.next();
+        if (step.done) return;
+        pool.send(epoch, sent++, step.value);
+      }
+    };
+    refill();
+    return {
+      next: () => (received < sent ? received : undefined),
+      received: () => {
+        received++;
+        refill();
+      },
+    };
   }
 }
