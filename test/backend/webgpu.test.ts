@@ -25,6 +25,7 @@ import type { ArgReduceOp, BinaryOp, ReduceOp, UnaryOp, View } from '../../src/b
 import { jsBackend as js } from '../../src/backend/js/index.js';
 import { loadWebGpuBackend, SYNC_READ_ERROR, type GpuStorage, type WebGpuBackend } from '../../src/backend/webgpu/index.js';
 import { sizeClass } from '../../src/backend/webgpu/pool.js';
+import { matmul as matmulWith, TILES } from '../../src/backend/webgpu/matmul.js';
 import { allocArray, type DType, type TypedArray } from '../../src/dtype.js';
 import { backendOf } from '../../src/device.js';
 import * as torch from '../../src/index.js';
@@ -463,6 +464,15 @@ describe.skipIf(!available)('webgpu backend against the js reference', () => {
       const b = pairOf('float32', vb, gb);
       await expectSame(gpu.matmul(a.gpu, b.gpu), 'float32', js.matmul(a.js, b.js), { rtol: 1e-6, atol: 1e-6 });
     });
+
+    // tileFor picks the 128×128 tiling only for products too big for SwiftShader: run each tiling here directly
+    for (const [name, tile] of Object.entries(TILES)) {
+      it.prop([matmulArb('float32', 150)], { numRuns: 6 })(`the ${name} tiling (${tile.BM}×${tile.BN}, k steps of ${tile.BK}) across its tile edges on both load paths`, async ([ga, va, gb, vb]) => {
+        const a = pairOf('float32', va, ga);
+        const b = pairOf('float32', vb, gb);
+        await expectSame(matmulWith(gpu, a.gpu, b.gpu, tile), 'float32', js.matmul(a.js, b.js), { rtol: 1e-6, atol: 1e-6 });
+      });
+    }
 
     vit('a 130×200 by 200×70 product of random floats agrees within float32 rounding', async () => {
       const [M, K, N] = [130, 200, 70];
