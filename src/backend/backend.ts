@@ -69,6 +69,30 @@ export type ReduceOp = 'sum' | 'prod' | 'max' | 'min';
 /** Index-of-extremum reductions over one dim; the first occurrence wins on ties, as in PyTorch. */
 export type ArgReduceOp = 'argmax' | 'argmin';
 
+/**
+ * A bounds check of index values (`Backend.checkIndex`, or the tensor layer's own where a device
+ * reads synchronously), with the range it accepts and PyTorch's message for a value outside it:
+ * - `dim`: `x[index]` into dimension `dim` of `size`, negative indices counting from the end: [-size, size)
+ * - `select`: `index_select` into a dimension of `size`: [0, size)
+ * - `class`: `one_hot`'s labels for `size` classes: [0, size)
+ */
+export type IndexCheck = { kind: 'dim'; dim: number; size: number } | { kind: 'select' | 'class'; size: number };
+
+/** The values `check` accepts: [low, high). */
+export const indexCheckRange = (check: IndexCheck): [low: number, high: number] => [check.kind === 'dim' ? -check.size : 0, check.size];
+
+/** PyTorch's message for `bad`, a value that `check` refuses. */
+export function indexCheckMessage(check: IndexCheck, bad: number): string {
+  switch (check.kind) {
+    case 'dim':
+      return `index ${bad} is out of bounds for dimension ${check.dim} with size ${check.size}`;
+    case 'select':
+      return 'index out of range in self';
+    case 'class':
+      return bad < 0 ? 'Class values must be non-negative.' : 'Class values must be smaller than num_classes.';
+  }
+}
+
 /** A device's kernels. `S` is the backend's storage handle, opaque to the tensor layer. */
 export interface Backend<S = unknown> {
   /** The device name tensors report in `x.device`. */
@@ -121,4 +145,11 @@ export interface Backend<S = unknown> {
    * or `+=` when `accumulate`. `index` and `src` have the same shape. Modifies `dst` in place.
    */
   scatter(dst: View<S>, dim: number, index: View<S>, src: View<S>, accumulate: boolean): void;
+  /**
+   * Checks that every element of the int32 view `index` is in `check`'s range, on a device that
+   * cannot read it synchronously: a value outside fails with `indexCheckMessage` at the next read,
+   * as CUDA's device-side asserts do. Devices that read synchronously leave it out: the tensor
+   * layer reads the index itself and throws at the call, as PyTorch does on the CPU.
+   */
+  checkIndex?(index: View<S>, check: IndexCheck): void;
 }

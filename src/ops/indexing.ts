@@ -6,12 +6,20 @@
  * storage. Advanced indexing (int or bool tensors) picks arbitrary elements: we compute the
  * storage offset of every picked element with integer tensor arithmetic, then `gather` them from
  * (or `scatter` them into) the storage seen as one flat vector. Reads and writes share that path.
+ *
+ * Index values are checked where the device allows: a device that reads synchronously (js, wasm)
+ * has the index read here and the error thrown at the call, as PyTorch does on the CPU; one that
+ * cannot (webgpu) checks it in a kernel (`Backend.checkIndex`) and throws at the next read, as
+ * CUDA's device-side asserts do (what a bad index wrote meanwhile is unspecified). Ops whose
+ * result's shape depends on the values (a bool mask, nonzero, oneHot without numClasses) need them
+ * on the CPU, so they refuse a webgpu tensor with a message that says what to do instead.
  */
+import { indexCheckMessage, indexCheckRange, type IndexCheck } from '../backend/backend.js';
 import { backendOf } from '../device.js';
 import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { record } from '../autograd/node.js';
 import type { Device } from '../device.js';
-import { isFloating, type DType } from '../dtype.js';
+import { isFloating, type DType, type TypedArray } from '../dtype.js';
 import { fmtShape, broadcastShapes, normalizeDim, numelOf, type Shape } from '../shape.js';
 import { Tensor, viewOf, wrap, type IndexItem, type TensorLike } from '../tensor.js';
 import { arange, asTensor, bumpVersion, checkInplace, checkWritable, fromTypedArray, inplace_, write } from './creation.js';
@@ -125,14 +133,41 @@ function maskToIndices(mask: Tensor, indexedShape: Shape, firstDim: number): Ten
       );
     }
   });
+  readOnCpu(
+    mask,
+    'indexing with a bool mask needs the mask on the CPU (it picks one element per true element)',
+    "make the mask on 'js' or 'wasm' (it may index a tensor on any device), or keep the shape with torch.where or maskedFill",
+  );
   const coords = nonzero(mask.ndim === 0 ? mask.reshape(1) : mask);
   return maskShape.map((_, k) => coords.index(':', k));
 }
 
-/** Wraps negative indices and checks bounds, naming the dim and its size as PyTorch does. */
+/**
+ * The values of `t`, for an op whose result's shape depends on them. A webgpu tensor cannot be
+ * read synchronously, so there it throws: `need` says why the op reads, `instead` what to do.
+ */
+function readOnCpu(t: Tensor, need: string, instead: string): TypedArray {
+  if (t.device === 'webgpu') throw new Error(`${need}, and a webgpu tensor cannot be read synchronously: ${instead}`);
+  return t.toTypedArray();
+}
+
+/**
+ * Checks that every value of the int32 `index` is in `check`'s range, with PyTorch's message for
+ * one that is not: at once where the device reads synchronously, else on the device (at the next read).
+ */
+function checkIndex(index: Tensor, check: IndexCheck): void {
+  const backend = backendOf(index.device);
+  if (backend.checkIndex) return backend.checkIndex(index._view, check);
+  const [low, high] = indexCheckRange(check);
+  const values = index.toTypedArray();
+  // PyTorch reports the first bad index, but for one_hot a negative label before a too large one
+  const bad = check.kind === 'class' ? (values.find((v) => v < low) ?? values.find((v) => v >= high)) : values.find((v) => v < low || v >= high);
+  if (bad !== undefined) throw new RangeError(indexCheckMessage(check, bad));
+}
+
+/** Checks an index into dim `dim` of `size` (PyTorch's bounds and message), then wraps negative indices. */
 function wrapIndex(index: Tensor, size: number, dim: number): Tensor {
-  const bad = index.toTypedArray().find((k) => k < -size || k >= size);
-  if (bad !== undefined) throw new RangeError(`index ${bad} is out of bounds for dimension ${dim} with size ${size}`);
+  checkIndex(index, { kind: 'dim', dim, size });
   return where(index.lt(0), index.add(size), index);
 }
 
@@ -163,7 +198,7 @@ function advancedOffsets({ view, advanced }: BasicResult): Tensor {
 
   let offsets = asTensor(view.storageOffset(), view, 'int32');
   for (const { dim, index } of advanced) {
-    const k = wrapIndex(index.to(view.device), view.shape[dim], dim).expand(indexShape);
+    const k = wrapIndex(index, view.shape[dim], dim).to(view.device).expand(indexShape);
     offsets = offsets.add(placed(k.mul(view.stride(dim)), before.length));
   }
   for (const d of rest) {
@@ -413,8 +448,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normalizeDim(dim, x.ndim);
   if (index.ndim > 1) throw new RangeError('index_select(): Index is supposed to be a vector');
   if (index.dtype !== 'int32') throw new TypeError(`index_select(): Expected dtype int32 for index, got ${index.dtype}`);
-  const size = x.ndim === 0 ? 1 : x.shape[d];
-  if (index.toTypedArray().some((k) => k < 0 || k >= size)) throw new RangeError('index out of range in self');
+  checkIndex(index, { kind: 'select', size: x.ndim === 0 ? 1 : x.shape[d] });
   const input = atLeast1d(x);
   // broadcast the index across the other dims, then gather along `dim`
   const shape = input.shape.map((s, i) => (i === d ? index.numel() : s));
@@ -466,7 +500,11 @@ export function maskedFill_(x: Tensor, mask: Tensor, value: TensorLike): Tensor 
  * torch.nonzero(torch.tensor([[0, 1], [1, 1]])).tolist(); // [[0, 1], [1, 0], [1, 1]]
  */
 export function nonzero(x: Tensor): Tensor {
-  const values = x.toTypedArray();
+  const values = readOnCpu(
+    x,
+    'nonzero() needs its input on the CPU (the result has one row per non-zero element)',
+    "read the values with `await x.data()` and call nonzero on a 'js' tensor made from them",
+  );
   const coords: number[] = [];
   let count = 0; // rows of the result (a non-zero 0-d tensor has one row of no coordinates)
   for (let i = 0; i < values.length; i++) {
@@ -490,10 +528,12 @@ export function nonzero(x: Tensor): Tensor {
  */
 export function oneHot(labels: Tensor, numClasses = -1): Tensor {
   if (labels.dtype !== 'int32') throw new TypeError(`one_hot is only applicable to index tensor (int32), got ${labels.dtype}`);
-  const values = labels.toTypedArray();
-  if (values.some((v) => v < 0)) throw new RangeError('Class values must be non-negative.');
-  const classes = numClasses === -1 ? (values.length ? Math.max(...values) + 1 : 0) : numClasses;
-  if (numClasses === -1 && values.length === 0) throw new RangeError('Can not infer total number of classes from empty tensor.');
-  if (values.some((v) => v >= classes)) throw new RangeError('Class values must be smaller than num_classes.');
+  let classes = numClasses;
+  if (numClasses === -1) {
+    if (labels.numel() === 0) throw new RangeError('Can not infer total number of classes from empty tensor.');
+    const largest = readOnCpu(labels.max(), 'oneHot() without numClasses needs the labels on the CPU (it makes the largest label + 1 classes)', 'pass numClasses');
+    classes = largest[0] + 1;
+  }
+  checkIndex(labels, { kind: 'class', size: classes });
   return labels.unsqueeze(-1).eq(arange(classes, { dtype: 'int32', device: labels.device })).to('int32');
 }

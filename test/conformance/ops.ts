@@ -15,19 +15,26 @@ import type { DType, Device, Tensor } from '../../src/index.js';
 /** Why a device can't run a case, or undefined when it can: what a backend does not support, with the reason. */
 export function skipReason(device: Device, c: Case): string | undefined {
   if (device === 'webgpu' && JSON.stringify(c).includes('float64')) return 'webgpu has no float64';
-  // The tensor layer reads index tensors on the CPU before it indexes (src/ops/indexing.ts: bounds
-  // checks in wrapIndex and indexSelect, nonzero for bool masks, the class count in oneHot), and a
-  // webgpu tensor cannot be read synchronously; those ops throw the sync-read error there for now.
-  if (device === 'webgpu' && usesIndexTensorOnCpu(c)) return 'webgpu: the tensor layer reads index tensors synchronously';
+  if (device === 'webgpu') return shapeFromValues(c);
   return undefined;
 }
 
-/** Ops whose index tensors the tensor layer reads synchronously: indexSelect, oneHot, and index/indexPut_ with a tensor item. */
-function usesIndexTensorOnCpu(c: Case): boolean {
-  if (c.op === 'indexSelect' || c.op === 'oneHot') return true;
+/**
+ * Why a case's result has a shape that depends on the values of a tensor, which the tensor layer
+ * must then read synchronously (src/ops/indexing.ts), or undefined. webgpu cannot, and refuses
+ * those ops with an error that says what to do instead; their argument checks, which come first,
+ * still run there.
+ */
+function shapeFromValues(c: Case): string | undefined {
+  if (isError(c.expected)) return undefined;
   const items = c.op === 'index' ? c.args : c.op === 'indexPut_' ? (c.args[0] as unknown[]) : [];
-  return items.some((a) => a !== null && typeof a === 'object' && 'input' in a);
+  const isMask = (a: unknown) => a !== null && typeof a === 'object' && 'input' in a && c.inputs[(a as { input: number }).input].dtype === 'bool';
+  if (items.some(isMask)) return 'webgpu: a bool mask index picks one element per true element (nonzero), a shape only a synchronous read can tell';
+  if (c.op === 'oneHot' && (c.args[0] ?? -1) === -1) return 'webgpu: oneHot without numClasses has the largest label + 1 classes, a shape only a synchronous read can tell';
+  return undefined;
 }
+
+const isError = (e: Expected): e is ErrorResult => typeof e === 'object' && e !== null && 'error' in e;
 
 
 // ---- fixture format (see tools/fixtures_ops.py) -----------------------------------------------
@@ -326,7 +333,13 @@ async function checkResult(actual: unknown, expected: Expected, c: Case): Promis
   }
 }
 
-/** Reads every tensor of a result, so that a lazily failing op fails inside the error check. */
+/**
+ * Whether a device's kernels report bad values (an index out of bounds, an integer division by
+ * zero) at the next read rather than throw at the call: webgpu's, as CUDA's device-side asserts do.
+ */
+const defersErrors = (device: Device): boolean => device === 'webgpu';
+
+/** Reads every tensor of a result, so that an error a kernel reported is thrown inside the error check. */
 async function materialize(r: unknown): Promise<void> {
   if (r instanceof torch.Tensor) await r.data();
   else if (Array.isArray(r)) for (const x of r) await materialize(x);
@@ -345,12 +358,15 @@ export async function runCase(c: Case, device: Device): Promise<void> {
   const args = decodeArgs(c.args, inputs) as unknown[];
   const kwargs = decodeArgs(c.kwargs, inputs) as Record<string, unknown>;
   const expected = c.expected;
-  if (typeof expected === 'object' && expected !== null && 'error' in expected) {
+  if (isError(expected)) {
+    // an error an earlier case left unread would be thrown by this case's read: read it out first
+    if (defersErrors(device)) await snapshot(inputs);
     let thrown: unknown;
     let result: unknown;
     try {
       result = await fn(inputs, args, kwargs, device);
-      await materialize(result);
+      // js and wasm throw at the call, as PyTorch does on the CPU; webgpu may throw at the next read
+      if (defersErrors(device)) await materialize(result);
     } catch (e) {
       thrown = e;
     }

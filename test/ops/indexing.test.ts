@@ -7,6 +7,7 @@
 import { beforeAll, describe, expect, it as vit } from 'vitest';
 import { fc, it } from '@fast-check/vitest';
 import * as torch from '../../src/index.js';
+import type { Device } from '../../src/device.js';
 import type { IndexItem, Tensor } from '../../src/tensor.js';
 import { devices, floatDTypes, readsSync } from '../devices.js';
 import { expectClose, numelOf, read, refAt, refFrom, refSlice, shapeArb, tensorArb, unravel, type Ref } from '../helpers.js';
@@ -146,8 +147,18 @@ function ravelOf(index: number[], shape: number[]): number {
   return index.reduce((flat, k, d) => flat * shape[d] + k, 0);
 }
 
-// Index tensors (int and bool) are read on the CPU by the tensor layer (src/ops/indexing.ts), which
-// a webgpu tensor cannot do synchronously: those tests skip webgpu (see readsSync in devices.ts).
+/**
+ * Expects `f` to fail with `message`: at the call on a device the tensor layer reads synchronously
+ * (js, wasm, as PyTorch on the CPU); on webgpu the check runs in a kernel and the next read of the
+ * result throws (as CUDA's device-side asserts do).
+ */
+async function expectFails(device: Device, f: () => Tensor, message: string): Promise<void> {
+  if (readsSync(device)) expect(f).toThrow(message);
+  else await expect(f().data()).rejects.toThrow(message);
+}
+
+// A bool mask's true elements decide the result's shape, which the tensor layer must read on the
+// CPU; a webgpu tensor cannot be read synchronously, so bool masks on webgpu are tested apart.
 describe.each(devices)('advanced indexing on %s', (device) => {
   beforeAll(() => torch.init(device));
 
@@ -155,7 +166,7 @@ describe.each(devices)('advanced indexing on %s', (device) => {
     fc.tuple(fc.constant(c), fc.array(fc.integer({ min: -c.shape[0], max: c.shape[0] - 1 }), { maxLength: 5 })),
   );
 
-  (readsSync(device) ? it : it.skip).prop([rowsArb], { numRuns: 80 })('x.index(intTensor) picks rows like indexSelect(0, …), negative indices counting from the end', async ([c, picks]) => {
+  it.prop([rowsArb], { numRuns: 80 })('x.index(intTensor) picks rows like indexSelect(0, …), negative indices counting from the end', async ([c, picks]) => {
     const x = c.make(device);
     const wrapped = picks.map((k) => (k < 0 ? k + c.shape[0] : k));
     const expected = refFrom([picks.length, ...c.shape.slice(1)], ([i, ...rest]) => refAt(c.ref, [wrapped[i], ...rest]));
@@ -174,7 +185,7 @@ describe.each(devices)('advanced indexing on %s', (device) => {
     await expectClose(x.index(x.gt(0)), c.ref.data.filter((v) => v > 0), { rtol: 0, atol: 0 });
   });
 
-  (readsSync(device) ? it : it.skip).prop([rowsArb, fc.integer({ min: -9, max: 9 })], { numRuns: 80 })('indexPut_ with an int tensor, then index reads back the written value', async ([c, picks], value) => {
+  it.prop([rowsArb, fc.integer({ min: -9, max: 9 })], { numRuns: 80 })('indexPut_ with an int tensor, then index reads back the written value', async ([c, picks], value) => {
     const unique = [...new Set(picks.map((k) => (k < 0 ? k + c.shape[0] : k)))];
     const x = c.make(device).contiguous().clone();
     const index = torch.tensor(unique, { dtype: 'int32', device });
@@ -194,7 +205,7 @@ describe.each(devices)('advanced indexing on %s', (device) => {
     },
   );
 
-  vit.skipIf(!readsSync(device))('several index tensors broadcast together and place their dims like PyTorch', async () => {
+  vit('several index tensors broadcast together and place their dims like PyTorch', async () => {
     // each expected value printed by PyTorch 1.13 for x = torch.arange(24).reshape(2, 3, 4)
     const x = torch.arange(24, { device }).reshape(2, 3, 4);
     const t = (v: number[] | number[][]) => torch.tensor(v, { device });
@@ -202,15 +213,17 @@ describe.each(devices)('advanced indexing on %s', (device) => {
     await expectClose(x.index(t([0, 1]), ':', t([1, 3])), [[1, 5, 9], [15, 19, 23]]); // apart: first
     await expectClose(x.index(t([[0], [1]]), t([0, 2])), [[[0, 1, 2, 3], [8, 9, 10, 11]], [[12, 13, 14, 15], [20, 21, 22, 23]]]);
     await expectClose(x.index(null, 0, '...', 1), [[1, 5, 9]]);
-    await expectClose(x.index(x.gt(20)), [21, 22, 23]);
-    await expectClose(x.index(':', x.index(0).remainder(5).eq(0)), [[0, 5, 10], [12, 17, 22]]);
+    if (readsSync(device)) {
+      await expectClose(x.index(x.gt(20)), [21, 22, 23]);
+      await expectClose(x.index(':', x.index(0).remainder(5).eq(0)), [[0, 5, 10], [12, 17, 22]]);
+    }
     await expectClose(x.index(t([-1]), '...'), [[[12, 13, 14, 15], [16, 17, 18, 19], [20, 21, 22, 23]]]);
     await expectClose(x.index('1:', t([2, 0]), '::2'), [[[20, 22], [12, 14]]]);
     await expectClose(x.index(t([0, 1]), 1, t([0, 3])), [4, 19]);
     await expectClose(x.index(t([0, 1]), null, t([0, 2])), [[[0, 1, 2, 3]], [[20, 21, 22, 23]]]);
   });
 
-  vit.skipIf(!readsSync(device))('indexPut_ accumulates repeated indices when asked, and broadcasts the value', async () => {
+  vit('indexPut_ accumulates repeated indices when asked, and broadcasts the value', async () => {
     const x = torch.zeros([3], { device });
     torch.indexPut(x, [torch.tensor([0, 0, 2], { device })], torch.tensor([1, 2, 3], { dtype: 'float32', device }), true);
     await expectClose(torch.indexPut(x, [torch.tensor([0, 0, 2], { device })], torch.tensor([1, 2, 3], { dtype: 'float32', device }), true), [3, 0, 3]);
@@ -222,14 +235,16 @@ describe.each(devices)('advanced indexing on %s', (device) => {
     await expectClose(y, [[1, 5, 2], [1, 5, 2]]);
   });
 
-  vit('errors name the bad index and the shapes', () => {
+  vit('errors name the bad index and the shapes', async () => {
     const x = torch.zeros([2, 3], { device });
     expect(() => x.index(torch.tensor([0.5], { device }))).toThrow(TypeError);
     expect(() => x.index(torch.tensor([0.5], { device }))).toThrow('tensors used as indices must be int32 or bool tensors, got float32');
-    if (!readsSync(device)) return; // the rest reads index tensors on the CPU
-    expect(() => x.index(':', torch.tensor([3], { device }))).toThrow(RangeError);
-    expect(() => x.index(':', torch.tensor([3], { device }))).toThrow('index 3 is out of bounds for dimension 1 with size 3');
-    expect(() => x.index(torch.tensor([-3], { device }))).toThrow('index -3 is out of bounds for dimension 0 with size 2');
+    if (readsSync(device)) expect(() => x.index(':', torch.tensor([3], { device }))).toThrow(RangeError);
+    await expectFails(device, () => x.index(':', torch.tensor([3], { device })), 'index 3 is out of bounds for dimension 1 with size 3');
+    await expectFails(device, () => x.index(torch.tensor([-3], { device })), 'index -3 is out of bounds for dimension 0 with size 2');
+    await expectFails(device, () => x.index(torch.tensor([1], { device }), torch.tensor([[0], [3]], { device })), 'index 3 is out of bounds for dimension 1 with size 3');
+    await expectFails(device, () => x.clone().indexPut_([torch.tensor([0, 2], { device })], 1), 'index 2 is out of bounds for dimension 0 with size 2');
+    await expectFails(device, () => torch.indexPut(x, [':', torch.tensor([-4], { device })], 1, true), 'index -4 is out of bounds for dimension 1 with size 3');
     expect(() => x.index(torch.tensor([true, false, true], { device }))).toThrow(
       'The shape of the mask [3] at index 0 does not match the shape of the indexed tensor [2, 3] at index 0',
     );
@@ -239,6 +254,20 @@ describe.each(devices)('advanced indexing on %s', (device) => {
     expect(() => x.indexPut_([torch.tensor([0, 1], { device })], torch.zeros([3, 3], { device }))).toThrow(
       'shape mismatch: value tensor of shape [3, 3] cannot be broadcast to indexing result of shape [2, 3]',
     );
+  });
+
+  vit('a bool mask on js indexes a tensor on any device; a webgpu mask says what to do instead', async () => {
+    const x = torch.arange(6, { device }).reshape(2, 3);
+    const mask = torch.tensor([[true, false, true], [false, false, true]]); // on js
+    await expectClose(x.index(mask), [0, 2, 5]);
+    await expectClose(x.clone().indexPut_([mask], -1), [[-1, 1, -1], [3, 4, -1]]);
+    if (readsSync(device)) return;
+    const onDevice = mask.to(device);
+    const message = "indexing with a bool mask needs the mask on the CPU (it picks one element per true element), and a webgpu tensor cannot be read synchronously: make the mask on 'js' or 'wasm'";
+    expect(() => x.index(onDevice)).toThrow(message);
+    expect(() => x.clone().indexPut_([onDevice], 0)).toThrow(message);
+    // the mask's shape is checked first, as everywhere
+    expect(() => x.index(torch.tensor([true], { device }))).toThrow('The shape of the mask [1] at index 0 does not match the shape of the indexed tensor [2, 3] at index 0');
   });
 });
 
@@ -304,7 +333,7 @@ describe.each(devices)('gather, scatter and indexSelect on %s', (device) => {
     await expectClose(torch.zerosLike(x).scatter(dim, index, x).gather(dim, index), c.ref, { rtol: 0, atol: 0 });
   });
 
-  (readsSync(device) ? it : it.skip).prop([tensorArb('int32', shapeArb({ minDims: 1, maxDims: 3 })).chain((c) => fc.integer({ min: 0, max: c.shape.length - 1 }).chain((dim) => fc.tuple(fc.constant(c), fc.constant(dim), fc.array(fc.integer({ min: 0, max: c.shape[dim] - 1 }), { maxLength: 5 }))))], {
+  it.prop([tensorArb('int32', shapeArb({ minDims: 1, maxDims: 3 })).chain((c) => fc.integer({ min: 0, max: c.shape.length - 1 }).chain((dim) => fc.tuple(fc.constant(c), fc.constant(dim), fc.array(fc.integer({ min: 0, max: c.shape[dim] - 1 }), { maxLength: 5 }))))], {
     numRuns: 60,
   })('indexSelect picks slices along any dim', async ([c, dim, picks]) => {
     const shape = c.shape.map((s, d) => (d === dim ? picks.length : s));
@@ -319,7 +348,7 @@ describe.each(devices)('gather, scatter and indexSelect on %s', (device) => {
     x.scatter_(0, torch.tensor([[1, 0]], { device }), torch.tensor([[7, 8], [9, 9]], { dtype: 'float32', device }));
     await expectClose(x, [[0, 8], [7, 0]]);
     await expectClose(torch.tensor([[1, 2], [3, 4]], { device }).gather(1, torch.tensor([[0, 0], [1, 0]], { device })), [[1, 1], [4, 3]]);
-    if (readsSync(device)) await expectClose(torch.tensor(5, { device }).indexSelect(0, torch.tensor([0, 0], { device })), [5, 5]);
+    await expectClose(torch.tensor(5, { device }).indexSelect(0, torch.tensor([0, 0], { device })), [5, 5]);
   });
 
   vit('gather and scatter check the index', async () => {
@@ -350,14 +379,15 @@ describe.each(devices)('gather, scatter and indexSelect on %s', (device) => {
     );
   });
 
-  vit.skipIf(!readsSync(device))('indexSelect checks its index', () => {
+  vit('indexSelect checks its index', async () => {
     const x = torch.zeros([3], { device });
     expect(() => x.indexSelect(0, torch.tensor([[0]], { device }))).toThrow(RangeError);
     expect(() => x.indexSelect(0, torch.tensor([[0]], { device }))).toThrow('index_select(): Index is supposed to be a vector');
     expect(() => x.indexSelect(0, torch.tensor([0.5], { device }))).toThrow(TypeError);
     expect(() => x.indexSelect(0, torch.tensor([0.5], { device }))).toThrow('index_select(): Expected dtype int32 for index, got float32');
-    expect(() => x.indexSelect(0, torch.tensor([3], { device }))).toThrow('index out of range in self');
-    expect(() => x.indexSelect(0, torch.tensor([-1], { device }))).toThrow('index out of range in self');
+    await expectFails(device, () => x.indexSelect(0, torch.tensor([3], { device })), 'index out of range in self');
+    await expectFails(device, () => x.indexSelect(0, torch.tensor([-1], { device })), 'index out of range in self');
+    await expectFails(device, () => torch.ones([2, 3], { device }).indexSelect(1, torch.tensor([0, 1, 3, 2], { device }).index('::2')), 'index out of range in self');
   });
 });
 
@@ -396,6 +426,7 @@ describe.each(devices)('maskedFill, nonzero and oneHot on %s', (device) => {
     );
   });
 
+  // (nonzero's result has one row per non-zero element: the tensor layer reads it synchronously)
   (readsSync(device) ? it : it.skip).prop([tensorArb('int32', shapeArb({ maxDims: 3 }))], { numRuns: 40 })('nonzero lists the coordinates of non-zero elements', async (c) => {
     const coords = c.ref.data.flatMap((v, i) => (v !== 0 ? [unravel(i, c.shape)] : []));
     const out = torch.nonzero(c.make(device));
@@ -403,20 +434,36 @@ describe.each(devices)('maskedFill, nonzero and oneHot on %s', (device) => {
     expect((await read(out)).data).toEqual(coords.flat());
   });
 
-  (readsSync(device) ? it : it.skip).prop([fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 8 })], { numRuns: 30 })('oneHot marks each label’s class', async (labels) => {
+  it.prop([fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 8 })], { numRuns: 30 })('oneHot marks each label’s class', async (labels) => {
     const classes = Math.max(...labels) + 1;
     const expected = labels.map((l) => Array.from({ length: classes }, (_, k) => Number(k === l)));
-    const out = torch.oneHot(torch.tensor(labels, { device }));
+    const out = torch.oneHot(torch.tensor(labels, { device }), classes);
     expect(out.dtype).toBe('int32');
     await expectClose(out, expected, { rtol: 0, atol: 0 });
+    // without numClasses the class count is read from the labels: synchronously, so not on webgpu
+    if (readsSync(device)) await expectClose(torch.oneHot(torch.tensor(labels, { device })), expected, { rtol: 0, atol: 0 });
     expect(torch.oneHot(torch.tensor(labels, { device }), 9).shape).toEqual([labels.length, 9]);
   });
 
-  vit.skipIf(!readsSync(device))('oneHot checks its labels', () => {
+  vit('oneHot checks its labels', async () => {
     expect(() => torch.oneHot(torch.tensor([1.5], { device }))).toThrow(TypeError);
     expect(() => torch.oneHot(torch.tensor([1.5], { device }))).toThrow('one_hot is only applicable to index tensor (int32), got float32');
-    expect(() => torch.oneHot(torch.tensor([-1], { device }))).toThrow('Class values must be non-negative.');
-    expect(() => torch.oneHot(torch.tensor([3], { device }), 3)).toThrow('Class values must be smaller than num_classes.');
+    await expectFails(device, () => torch.oneHot(torch.tensor([-1], { device }), 2), 'Class values must be non-negative.');
+    await expectFails(device, () => torch.oneHot(torch.tensor([3], { device }), 3), 'Class values must be smaller than num_classes.');
     expect(() => torch.oneHot(torch.tensor([], { dtype: 'int32', device }))).toThrow('Can not infer total number of classes from empty tensor.');
+    if (readsSync(device)) {
+      expect(() => torch.oneHot(torch.tensor([-1], { device }))).toThrow('Class values must be non-negative.');
+      expect(() => torch.oneHot(torch.tensor([4, -1], { device }), 3)).toThrow('Class values must be non-negative.'); // PyTorch checks the lower bound first
+    }
+  });
+
+  vit.skipIf(readsSync(device))('nonzero and oneHot without numClasses say what to do on webgpu', () => {
+    const x = torch.tensor([0, 2, 1], { device });
+    expect(() => torch.nonzero(x)).toThrow(
+      "nonzero() needs its input on the CPU (the result has one row per non-zero element), and a webgpu tensor cannot be read synchronously: read the values with `await x.data()` and call nonzero on a 'js' tensor made from them",
+    );
+    expect(() => torch.oneHot(x)).toThrow(
+      'oneHot() without numClasses needs the labels on the CPU (it makes the largest label + 1 classes), and a webgpu tensor cannot be read synchronously: pass numClasses',
+    );
   });
 });

@@ -7,8 +7,8 @@
  * - ✓ supported: every check (values or error message, and gradients) matches PyTorch;
  * - E clear error: the device refuses, with an Error whose message names the device or a dtype
  *   (`webgpu has no float64 …`), a documented limit rather than a wrong answer; or the case is a
- *   known gap, one the suite skips on this device for the reason `skipReason` gives (webgpu's
- *   tensor layer reads index tensors synchronously, say), which the page lists apart;
+ *   known gap, one the suite skips on this device for the reason `skipReason` gives (a bool
+ *   mask on webgpu, whose result's shape needs a synchronous read, say), which the page lists apart;
  * - ◐ partly: some checks pass, the others are clear errors or known gaps;
  * - ✗ fails: a wrong answer or an unexplained error, which fails the suite too;
  * - not run: the device cannot start here (no WebGPU adapter).

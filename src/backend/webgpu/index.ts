@@ -17,7 +17,8 @@
  * - No float64 (WGSL has none): every float64 request throws a TypeError saying so.
  * - Errors a kernel finds (integer division by zero, an index out of bounds) are thrown by the next
  *   read, with the reference's message, rather than by the call that queued the kernel; an
- *   out-of-range gather reads 0 and an out-of-range scatter writes nothing (indexing.ts).
+ *   out-of-range gather reads 0 and an out-of-range scatter writes nothing (indexing.ts). The
+ *   tensor layer's index checks run as a kernel too (`checkIndex`), since it cannot read the index.
  * - bool is stored as a u32 0/1 per element.
  * - float32 math is float32 all the way (the reference rounds from double once): exp, log, sin,
  *   cos, tanh, sigmoid and pow are within 4 ulp (math.ts states the tolerance), sums and matrix
@@ -25,7 +26,7 @@
  * - Memory comes back when a dead tensor's storage is finalized (after a garbage collection and a
  *   turn of the event loop) or at once with `Tensor.dispose()` (pool.ts).
  */
-import type { ArgReduceOp, Backend, BinaryOp, ReduceOp, UnaryOp } from '../backend.js';
+import type { ArgReduceOp, Backend, BinaryOp, IndexCheck, ReduceOp, UnaryOp } from '../backend.js';
 import type { DType, TypedArray } from '../../dtype.js';
 import { GpuContext } from './context.js';
 import * as elementwise from './elementwise.js';
@@ -188,6 +189,9 @@ export class WebGpuBackend implements Backend<GpuStorage>, Runtime {
   }
   scatter(dst: GpuView, dim: number, index: GpuView, src: GpuView, accumulate: boolean): void {
     indexing.scatter(this, dst, dim, index, src, accumulate);
+  }
+  checkIndex(index: GpuView, check: IndexCheck): void {
+    indexing.checkIndex(this, index, check);
   }
 
   // ---- fused kernels (beyond the Backend interface) -----------------------------------------

@@ -1,12 +1,15 @@
 /**
- * gather and scatter along one dim.
+ * gather and scatter along one dim, and the index check.
  *
  * Index bounds. The reference throws PyTorch's "index 5 is out of bounds for dimension 0 with
  * size 3" before writing anything; a GPU kernel cannot throw into the JavaScript that queued it.
  * So on webgpu an out-of-range index is *reported*: the kernel records the first bad index (value,
  * dim, size) in the context's error buffer, gather writes 0 for it and scatter skips it, and the
  * next read (`await x.data()`, `itemAsync()`) throws that same message, like CUDA's device-side
- * assertions surfacing at the next synchronisation.
+ * assertions surfacing at the next synchronisation. `checkIndex` reports the same way for the
+ * tensor layer's own checks (x[index], index_select, one_hot), which the tensor layer makes by
+ * reading the index where a device can read synchronously. Which bad value is reported, when there
+ * are several, depends on which thread gets there first.
  *
  * Scatter with repeated indices. With `accumulate` every value is added (atomically: integers with
  * atomicAdd, floats with a compare-and-swap loop on their bits, since WGSL has no float atomics;
@@ -15,6 +18,7 @@
  * destination for the largest index that targets it (atomicMax), and a second pass lets only that
  * one write: the same result as the reference, every time.
  */
+import { indexCheckRange, type IndexCheck } from '../backend.js';
 import { contiguousStrides, numelOf } from '../../shape.js';
 import { copy, fillStorage } from './elementwise.js';
 import { checkDims, collapse, grid1d, Params } from './layout.js';
@@ -204,4 +208,50 @@ ${kernelMain(`if (k < 0 || k >= size) { return; }
     rt.release(claims);
   }
   for (const s of temps) rt.release(s);
+}
+
+/** The error code each kind of index check reports (see `errorMessage` in wgsl.ts). */
+const checkCode = { dim: ErrorCode.indexOutOfBounds, select: ErrorCode.indexOutOfRange, class: ErrorCode.classOutOfRange } as const;
+
+/**
+ * Reports an element of the int32 view `index` outside `check`'s range [low, high) (backend.ts).
+ * Parameters: [0] n, [1] ndim, [2] offset, [3] low, [4] high, [5] error code, [6] dim, [7] size,
+ * [8..16) shape, [16..24) strides.
+ */
+export function checkIndex(rt: Runtime, index: GpuView, check: IndexCheck): void {
+  const n = numelOf(index.shape);
+  if (n === 0) return;
+  const merged = collapse(index.shape, [index.strides]);
+  checkDims(merged.shape.length, 'checkIndex');
+  const bindings: Binding[] = [{ name: 'index', type: 'i32', access: 'read' }];
+  const kernel = rt.ctx.kernel(
+    'check_index',
+    bindings,
+    () => /* wgsl */ `${bindingsWgsl(bindings)}
+${errorWgsl(bindings.length + 1)}
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let i = linearIndex(wid, nwg, lid);
+  if (i >= prmu(0u)) { return; }
+  var rem = i;
+  var at = prm(2u);
+  let nd = prmu(1u);
+  for (var k = 0u; k < nd; k++) {
+    let d = nd - 1u - k;
+    let size = prmu(8u + d);
+    at += i32(rem % size) * prm(16u + d);
+    rem = rem / size;
+  }
+  let v = index[at];
+  if (v < prm(3u) || v >= prm(4u)) { report(prmu(5u), v, prm(6u), prm(7u)); }
+}
+`,
+    true,
+  );
+  const [low, high] = indexCheckRange(check);
+  const p = new Params()
+    .set(0, n, merged.shape.length, index.offset, low, high, checkCode[check.kind], check.kind === 'dim' ? check.dim : 0, check.size)
+    .set(8, ...merged.shape)
+    .set(16, ...merged.strides[0]);
+  rt.ctx.dispatch(kernel, p.values, [index.storage.buffer], grid1d(n));
 }

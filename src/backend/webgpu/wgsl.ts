@@ -11,6 +11,7 @@
  * and NaN/inf constants are made at run time from a private variable for the same reason (a
  * constant expression that evaluates to NaN or inf is a shader-creation error in WGSL).
  */
+import { indexCheckMessage } from '../backend.js';
 import type { DType } from '../../dtype.js';
 
 /** The dtypes webgpu stores (WGSL has no 64-bit float). */
@@ -132,8 +133,11 @@ fn report(code: u32, a: i32, b: i32, c: i32) {
 }
 `;
 
-/** Error codes of `report`, and the messages they become (the reference's words). */
-export const ErrorCode = { intDivZero: 1, intModZero: 2, negativeIntPower: 3, indexOutOfBounds: 4 } as const;
+/**
+ * Error codes of `report`, and the messages they become (the reference's words). The index codes
+ * are those of the index checks (`IndexCheck` in backend.ts), reported with (value, dim, size).
+ */
+export const ErrorCode = { intDivZero: 1, intModZero: 2, negativeIntPower: 3, indexOutOfBounds: 4, indexOutOfRange: 5, classOutOfRange: 6 } as const;
 
 export function errorMessage(code: number, a: number, b: number, c: number): string {
   switch (code) {
@@ -144,7 +148,11 @@ export function errorMessage(code: number, a: number, b: number, c: number): str
     case ErrorCode.negativeIntPower:
       return 'Integers to negative integer powers are not allowed.';
     case ErrorCode.indexOutOfBounds:
-      return `index ${a} is out of bounds for dimension ${b} with size ${c}`;
+      return indexCheckMessage({ kind: 'dim', dim: b, size: c }, a);
+    case ErrorCode.indexOutOfRange:
+      return indexCheckMessage({ kind: 'select', size: c }, a);
+    case ErrorCode.classOutOfRange:
+      return indexCheckMessage({ kind: 'class', size: c }, a);
     default:
       return `webgpu kernel reported error code ${code}`;
   }
