@@ -5,7 +5,7 @@
  * Casts follow JavaScript typed-array stores, as the reference backend does: to float32 round to
  * nearest, to int32 truncate and wrap (ToInt32), to bool `x !== 0`.
  */
-import { F32, F64, I32, loadF64, nextRow, offsetOf, rowCount, rowLength, sizeOf, storeF64, strideOf, toInt32 } from './memory';
+import { F32, F64, I32, loadF64, nextRow, offsetOf, rowCount, rowLength, sizeOf, storeF64, storeTransposed4x4, strideOf, toInt32 } from './memory';
 
 /**
  * One row of a copy: n elements from `src` (stride `ss`) to `dst` (stride `ds`), converting
@@ -32,18 +32,35 @@ function copyRow(st: i32, dt: i32, n: i32, src: usize, ss: i32, dst: usize, ds: 
 /**
  * out[i][j] = src[i + j * ss] for a rows x n output: a transposed matrix made contiguous. Walking
  * either the output's rows or the source's columns straight would touch a new cache line per
- * element on one side, so the copy goes in 16 x 16 tiles, which fit in cache on both sides.
+ * element on one side, so the copy goes in 16 x 16 tiles, which fit in cache on both sides. In a
+ * tile, 32-bit values move in 4 x 4 blocks: four vector loads down four source columns, turned
+ * into four output rows in registers (the backward pass makes each Linear layer's weight
+ * gradient contiguous this way, every step).
  */
 function transpose(size: usize, rows: i32, n: i32, src: usize, ss: i32, out: usize): void {
   const T = 16;
+  const cs = <usize>ss * size; // bytes between source columns
   for (let i0 = 0; i0 < rows; i0 += T) {
     const i1 = min(rows, i0 + T);
     for (let j0 = 0; j0 < n; j0 += T) {
       const j1 = min(n, j0 + T);
-      for (let i = i0; i < i1; i++) {
+      let i = i0;
+      if (size == 4) {
+        for (; i + 4 <= i1; i += 4) {
+          let j = j0;
+          for (; j + 4 <= j1; j += 4) {
+            const s = src + (<usize>i + <usize>j * ss) * 4;
+            storeTransposed4x4(v128.load(s), v128.load(s + cs), v128.load(s + 2 * cs), v128.load(s + 3 * cs), out + (<usize>i * n + j) * 4, <usize>n * 4);
+          }
+          for (; j < j1; j++) {
+            for (let t = i; t < i + 4; t++) store<u32>(out + (<usize>t * n + j) * 4, load<u32>(src + (<usize>t + <usize>j * ss) * 4));
+          }
+        }
+      }
+      for (; i < i1; i++) {
         const o = out + <usize>i * n * size;
-        if (size == 4) for (let j = j0; j < j1; j++) store<u32>(o + <usize>j * 4, load<u32>(src + <usize>(i + j * ss) * 4));
-        else for (let j = j0; j < j1; j++) store<u64>(o + <usize>j * 8, load<u64>(src + <usize>(i + j * ss) * 8));
+        if (size == 4) for (let j = j0; j < j1; j++) store<u32>(o + <usize>j * 4, load<u32>(src + (<usize>i + <usize>j * ss) * 4));
+        else for (let j = j0; j < j1; j++) store<u64>(o + <usize>j * 8, load<u64>(src + (<usize>i + <usize>j * ss) * 8));
       }
     }
   }

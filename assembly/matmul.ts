@@ -28,6 +28,8 @@
  * however wide the tiles are, so the result does not depend on the number of threads.
  */
 
+import { storeTransposed4x4 } from './memory';
+
 // float32 blocking: MR x NR register tile, KC x NC packed B block, MC-row A block
 const MR: i32 = 4;
 const NR: i32 = 8;
@@ -49,23 +51,6 @@ export function matmulUnitRows(): i32 {
 }
 
 // ---- float32 ------------------------------------------------------------------------------------
-
-/**
- * Transposes the 4 x 4 block held in c0..c3 (c_j = 4 consecutive k of column j) and stores its
- * rows (r_t = the 4 columns' values at k + t) at dst, dst + step, dst + 2 step, dst + 3 step.
- */
-// @ts-ignore: decorator
-@inline
-function storeTransposed4x4(c0: v128, c1: v128, c2: v128, c3: v128, dst: usize, step: usize): void {
-  const t0 = i32x4.shuffle(c0, c1, 0, 4, 1, 5);
-  const t1 = i32x4.shuffle(c2, c3, 0, 4, 1, 5);
-  const t2 = i32x4.shuffle(c0, c1, 2, 6, 3, 7);
-  const t3 = i32x4.shuffle(c2, c3, 2, 6, 3, 7);
-  v128.store(dst, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
-  v128.store(dst + step, i32x4.shuffle(t0, t1, 2, 3, 6, 7));
-  v128.store(dst + 2 * step, i32x4.shuffle(t2, t3, 0, 1, 4, 5));
-  v128.store(dst + 3 * step, i32x4.shuffle(t2, t3, 2, 3, 6, 7));
-}
 
 /**
  * Packs B[k0:k0+kc, j0:j0+nc] into NR-wide panels: panel p holds, for each k, the NR values

@@ -55,6 +55,24 @@ export function storeF64(dtype: i32, p: usize, v: f64): void {
   else store<u8>(p, v != 0 ? 1 : 0);
 }
 
+/**
+ * Transposes the 4 x 4 block of 32-bit values held in c0..c3 (c_j = 4 consecutive elements of
+ * column j) and stores its rows (r_t = element t of each column) at dst, dst + step, dst + 2 step,
+ * dst + 3 step: six shuffles instead of sixteen scalar loads and stores.
+ */
+// @ts-ignore: decorator
+@inline
+export function storeTransposed4x4(c0: v128, c1: v128, c2: v128, c3: v128, dst: usize, step: usize): void {
+  const t0 = i32x4.shuffle(c0, c1, 0, 4, 1, 5);
+  const t1 = i32x4.shuffle(c2, c3, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(c0, c1, 2, 6, 3, 7);
+  const t3 = i32x4.shuffle(c2, c3, 2, 6, 3, 7);
+  v128.store(dst, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+  v128.store(dst + step, i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+  v128.store(dst + 2 * step, i32x4.shuffle(t2, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * step, i32x4.shuffle(t2, t3, 2, 3, 6, 7));
+}
+
 // ---- the strided walk ---------------------------------------------------------------------------
 //
 // A kernel over views sees them through a descriptor `d` of i32 words that the TypeScript side
