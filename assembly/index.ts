@@ -1,6 +1,7 @@
 /**
  * Kindling's wasm kernels: one file per primitive family, compiled by asc (asconfig.json) into
- * build/kindling.wasm (and build/kindling-threads.wasm, with shared memory for worker threads).
+ * build/kindling.wasm (and build/kindling-threads.wasm, with shared memory for worker threads, and
+ * a -relaxed.wasm of each, whose matmul uses relaxed SIMD's fused multiply-add: see matmul.ts).
  * src/backend/wasm/ loads the module and implements the Backend interface with these exports.
  */
 export { heapBase, toInt32 } from './memory';

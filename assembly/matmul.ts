@@ -26,6 +26,15 @@
  * Threads split C into tiles ("units" of MC rows by `nb` columns, over all batches); every C
  * element is computed by the same sequence of operations whichever thread owns its tile and
  * however wide the tiles are, so the result does not depend on the number of threads.
+ *
+ * The relaxed-SIMD builds (asc --enable relaxed-simd, build/kindling*-relaxed.wasm) compile this
+ * same file with one difference, in madd32/madd64 below: each multiply-add of the micro-kernels is
+ * one `relaxed_madd`, which the engine turns into a fused multiply-add (FMA) where the CPU has one:
+ * half the instructions, and a product that is not rounded before it is added. An FMA gives
+ * the exact a·b + c rounded once where the multiply-then-add rounds twice, so results differ in
+ * the last bits but the error bound of the sum (about K roundings of Σ|a||b|) only gets smaller.
+ * Where the CPU has no FMA the engine emits the multiply and the add; either way every thread
+ * runs the same instruction, so results still do not depend on the number of threads.
  */
 
 import { storeTransposed4x4 } from './memory';
@@ -39,6 +48,22 @@ const NC: i32 = 1024;
 // float64: 4 x 4 tile (2 f64x2 per row), same byte budget
 const NR64: i32 = 4;
 const NC64: i32 = 512;
+
+/** c + a·b per f32 lane: fused (one rounding) in the relaxed-SIMD build, multiply then add otherwise. */
+// @ts-ignore: decorator
+@inline
+function madd32(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/** c + a·b per f64 lane, as madd32. */
+// @ts-ignore: decorator
+@inline
+function madd64(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
+  return f64x2.add(c, f64x2.mul(a, b));
+}
 
 /** Bytes of scratch one thread needs for the packed blocks (the larger of the f32 and f64 needs) plus a spill tile. */
 export function matmulScratchBytes(): i32 {
@@ -147,17 +172,17 @@ function kernel32(kc: i32, a: usize, b: usize, c: usize, ldc: usize, add: bool):
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let ai = v128.load32_splat(a);
-    c00 = f32x4.add(c00, f32x4.mul(ai, b0));
-    c01 = f32x4.add(c01, f32x4.mul(ai, b1));
+    c00 = madd32(ai, b0, c00);
+    c01 = madd32(ai, b1, c01);
     ai = v128.load32_splat(a, 4);
-    c10 = f32x4.add(c10, f32x4.mul(ai, b0));
-    c11 = f32x4.add(c11, f32x4.mul(ai, b1));
+    c10 = madd32(ai, b0, c10);
+    c11 = madd32(ai, b1, c11);
     ai = v128.load32_splat(a, 8);
-    c20 = f32x4.add(c20, f32x4.mul(ai, b0));
-    c21 = f32x4.add(c21, f32x4.mul(ai, b1));
+    c20 = madd32(ai, b0, c20);
+    c21 = madd32(ai, b1, c21);
     ai = v128.load32_splat(a, 12);
-    c30 = f32x4.add(c30, f32x4.mul(ai, b0));
-    c31 = f32x4.add(c31, f32x4.mul(ai, b1));
+    c30 = madd32(ai, b0, c30);
+    c31 = madd32(ai, b1, c31);
     a += 16;
     b += 32;
   }
@@ -302,17 +327,17 @@ function kernel64(kc: i32, a: usize, b: usize, c: usize, ldc: usize, add: bool):
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let ai = v128.load64_splat(a);
-    c00 = f64x2.add(c00, f64x2.mul(ai, b0));
-    c01 = f64x2.add(c01, f64x2.mul(ai, b1));
+    c00 = madd64(ai, b0, c00);
+    c01 = madd64(ai, b1, c01);
     ai = v128.load64_splat(a, 8);
-    c10 = f64x2.add(c10, f64x2.mul(ai, b0));
-    c11 = f64x2.add(c11, f64x2.mul(ai, b1));
+    c10 = madd64(ai, b0, c10);
+    c11 = madd64(ai, b1, c11);
     ai = v128.load64_splat(a, 16);
-    c20 = f64x2.add(c20, f64x2.mul(ai, b0));
-    c21 = f64x2.add(c21, f64x2.mul(ai, b1));
+    c20 = madd64(ai, b0, c20);
+    c21 = madd64(ai, b1, c21);
     ai = v128.load64_splat(a, 24);
-    c30 = f64x2.add(c30, f64x2.mul(ai, b0));
-    c31 = f64x2.add(c31, f64x2.mul(ai, b1));
+    c30 = madd64(ai, b0, c30);
+    c31 = madd64(ai, b1, c31);
     a += 32;
     b += 32;
   }

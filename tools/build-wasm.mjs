@@ -6,8 +6,11 @@
  * `node tools/build-wasm.mjs --force` rebuilds regardless.
  *
  * Targets (asconfig.json): `release` → build/kindling.wasm (SIMD, private memory) and `threads`
- * → build/kindling-threads.wasm (SIMD, shared memory for worker threads). `debug` is built on
- * request: `npx asc --config asconfig.json --target debug`.
+ * → build/kindling-threads.wasm (SIMD, shared memory for worker threads), and each again with
+ * relaxed SIMD (`release-relaxed`, `threads-relaxed` → build/kindling*-relaxed.wasm: the same
+ * sources, whose matmul micro-kernels then use fused multiply-adds). The loader picks the relaxed
+ * build where the engine validates it (src/backend/wasm/loader.ts). `debug` is built on request:
+ * `npx asc --config asconfig.json --target debug`.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,7 +18,12 @@ import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const targets = { release: 'build/kindling.wasm', threads: 'build/kindling-threads.wasm' };
+const targets = {
+  release: 'build/kindling.wasm',
+  threads: 'build/kindling-threads.wasm',
+  'release-relaxed': 'build/kindling-relaxed.wasm',
+  'threads-relaxed': 'build/kindling-threads-relaxed.wasm',
+};
 
 /** Newest modification time among the kernel sources. */
 function sourcesTime() {

@@ -144,7 +144,7 @@ mkdirSync(join(out, 'build'), { recursive: true });
 // the wasm kernels, built if missing or stale
 const wasm = spawnSync(process.execPath, [join(root, 'tools', 'build-wasm.mjs')], { stdio: 'inherit' });
 if (wasm.status !== 0) throw new Error('build-web: building the wasm kernels failed');
-for (const file of ['kindling.wasm', 'kindling-threads.wasm']) copyFileSync(join(root, 'build', file), join(out, 'build', file));
+for (const file of ['kindling.wasm', 'kindling-threads.wasm', 'kindling-relaxed.wasm', 'kindling-threads-relaxed.wasm']) copyFileSync(join(root, 'build', file), join(out, 'build', file));
 
 // the lessons: source text for every one, a bundle for the runnable ones
 const lessons = readdirSync(join(root, 'lessons'))

@@ -13,9 +13,12 @@
  * - sums: wasm adds contiguous runs with SIMD lanes (in float64 for float32), so within 1e-12 of
  *   Σ|x| (float64), or one float32 ulp of it (float32);
  * - matmul: wasm accumulates float32 in float32 (the reference in float64): within 1e-5 of
- *   Σ|a||b| per element; float64 within 1e-12 of it.
- * Then: memory (reclaiming, dispose, growth), threads (identical results for any thread count),
- * and the tutorial MLP trained a few steps on js and wasm.
+ *   Σ|a||b| per element; float64 within 1e-12 of it. Each case also runs on the relaxed-SIMD
+ *   build, whose fused multiply-adds round once where a multiply and an add round twice: its
+ *   results differ from the plain build's in the last bits, and its error bound is no larger, so
+ *   the same tolerances hold.
+ * Then: memory (reclaiming, dispose, growth), threads (identical results for any thread count,
+ * on both builds), and the tutorial MLP trained a few steps on js and wasm.
  */
 import { beforeAll, describe, expect, it as vit } from 'vitest';
 import { fc, it } from '@fast-check/vitest';
@@ -25,15 +28,37 @@ import { allocArray, type DType, type TypedArray } from '../../src/dtype.js';
 import { backendOf, init } from '../../src/device.js';
 import * as torch from '../../src/index.js';
 import { collapseDims as collapse } from '../../src/shape.js';
-import { createWasmBackend, getNumThreads, setNumThreads, wasmInfo, WasmStorage, disposeStorage, collectGarbage } from '../../src/backend/wasm/index.js';
+import {
+  createWasmBackend, getNumThreads, setNumThreads, wasmInfo, WasmStorage, disposeStorage, collectGarbage, type WasmBackend,
+} from '../../src/backend/wasm/index.js';
+import { detectFeatures, kernelsFile } from '../../src/backend/wasm/loader.js';
 import { blockSize, sizeClass, type Heap } from '../../src/backend/wasm/heap.js';
 
 let wasm: Backend<WasmStorage>;
+/** The relaxed-SIMD build (its matmul uses fused multiply-adds), whatever the default build is here. */
+let relaxed: WasmBackend;
 const js = jsBackend;
+
+/**
+ * A backend on the relaxed-SIMD build. Node 20 has relaxed SIMD behind a V8 flag: it is turned on
+ * just while the module compiles (as heap.ts does for `gc`), so the rest of this file keeps the
+ * build this Node picks by default.
+ */
+async function createRelaxedBackend(): Promise<WasmBackend> {
+  if (detectFeatures().relaxedSimd) return createWasmBackend();
+  const v8 = await import('node:v8');
+  v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  try {
+    return await createWasmBackend();
+  } finally {
+    v8.setFlagsFromString('--no-experimental-wasm-relaxed-simd');
+  }
+}
 
 beforeAll(async () => {
   await init('wasm');
   wasm = backendOf('wasm') as Backend<WasmStorage>;
+  relaxed = await createRelaxedBackend();
 });
 
 const dtypes: DType[] = ['float32', 'float64', 'int32', 'bool'];
@@ -145,6 +170,13 @@ interface Tol {
   rtol?: number;
   /** Per element scale the tolerance is relative to (Σ|x| for sums), instead of |expected|. */
   scale?: ArrayLike<number>;
+  /**
+   * Absolute slack for results in the subnormal range. IEEE arithmetic's error model is
+   * fl(x) = x(1 + δ) + η: below the smallest normal number a rounding loses a fixed amount
+   * (|η| ≤ half the smallest subnormal), not a relative one, so a sum of K rounded products can
+   * differ by K subnormal steps however small its relative scale is.
+   */
+  atol?: number;
 }
 
 function expectSame(actual: TypedArray, expected: TypedArray, dtype: DType, tol: Tol = {}): void {
@@ -155,7 +187,7 @@ function expectSame(actual: TypedArray, expected: TypedArray, dtype: DType, tol:
     if (Number.isNaN(e) && Number.isNaN(a)) continue;
     if (Object.is(a, e) || a === e) continue;
     const scale = tol.scale ? tol.scale[i] : Math.abs(e);
-    if (rtol > 0 && Number.isFinite(e) && Math.abs(a - e) <= rtol * scale) continue;
+    if (rtol > 0 && Number.isFinite(e) && Math.abs(a - e) <= rtol * scale + (tol.atol ?? 0)) continue;
     expect.fail(`element ${i}: wasm ${a} vs js ${e} (${dtype}, rtol ${rtol})\nwasm: ${Array.from(actual)}\njs:   ${Array.from(expected)}`);
   }
 }
@@ -381,14 +413,21 @@ describe('wasm kernels equal the js reference', () => {
         return a;
       });
 
+  /** The product on the default build and on the relaxed-SIMD build, each against the reference. */
   function checkMatmul(dtype: DType, ga: Geometry, gb: Geometry, da: TypedArray, db: TypedArray): void {
     const a = { dtype, g: ga, data: da };
     const b = { dtype, g: gb, data: db };
     const expected = js.matmul(onJs(a), onJs(b));
-    const actual = readWasm(wasm.matmul(onWasm(a), onWasm(b)), dtype);
     const abs = (c: ViewCase): View<TypedArray> => ({ ...onJs(c), dtype: 'float64', storage: Float64Array.from(c.data, Math.abs) });
     const scale = js.matmul(abs(a), abs(b));
-    expectSame(actual, expected, dtype, { rtol: dtype === 'float32' ? 1e-5 : 1e-12, scale });
+    // a seed once found a sum of products of order 1e-41 one float32 subnormal step (2^-149) apart
+    const K = ga.shape[2];
+    const atol = K * (dtype === 'float32' ? 2 ** -149 : 2 ** -1074);
+    for (const backend of [wasm, relaxed]) {
+      const on = (c: ViewCase): View<WasmStorage> => ({ storage: backend.fromArray(c.data.slice()), dtype: c.dtype, ...c.g });
+      const actual = backend.readSync(backend.matmul(on(a), on(b)), dtype);
+      expectSame(actual, expected, dtype, { rtol: dtype === 'float32' ? 1e-5 : 1e-12, scale, atol });
+    }
   }
 
   it.prop([matmulArb(9, 9, 9)], runs)('matmul: small, any strides, edge tiles', ({ dtype, ga, gb }) => {
@@ -536,6 +575,8 @@ describe('wasm threads', () => {
     expect(info.simd).toBe(true);
     expect(info.threads).toBe(true); // Node 20 has shared memory and worker_threads
     expect(info.numThreads).toBeGreaterThanOrEqual(1);
+    expect(info.build).toBe(kernelsFile(info.threads, info.relaxedSimd));
+    expect(relaxed.build).toBe('kindling-threads-relaxed.wasm');
   });
 
   vit('matmul gives identical results for any number of threads', async () => {
@@ -553,6 +594,22 @@ describe('wasm threads', () => {
     await setNumThreads(threads);
     for (let i = 3; i < results.length; i++) expect(results[i]).toEqual(results[i % 3]);
     await expect(setNumThreads(0)).rejects.toThrow('setNumThreads: expected a positive integer, got 0');
+  });
+
+  vit('so does the relaxed-SIMD build', async () => {
+    const [B, M, K, N] = [3, 130, 300, 70];
+    const results: number[][] = [];
+    for (const dtype of ['float32', 'float64'] as const) {
+      const values = (n: number) => allocArray(dtype, n).map((_, i) => Math.sin(i * 0.7));
+      const a: View<WasmStorage> = { storage: relaxed.fromArray(values(B * M * K)), dtype, shape: [B, M, K], strides: [M * K, K, 1], offset: 0 };
+      const b: View<WasmStorage> = { storage: relaxed.fromArray(values(K * N)), dtype, shape: [B, K, N], strides: [0, N, 1], offset: 0 };
+      for (const n of [1, 2, 3]) {
+        await relaxed.pool!.setNumThreads(n);
+        results.push(Array.from(relaxed.readSync(relaxed.matmul(a, b), dtype)));
+        results.push(Array.from(relaxed.readSync(relaxed.matmul({ ...a, shape: [1, M, K] }, { ...b, shape: [1, K, N] }), dtype)));
+      }
+    }
+    for (let i = 0; i < results.length; i++) expect(results[i]).toEqual(results[(i % 2) + 6 * Math.floor(i / 6)]);
   });
 });
 

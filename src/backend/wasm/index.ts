@@ -15,7 +15,7 @@ import type { ArgReduceOp, Backend, BinaryOp, ReduceOp, UnaryOp, View } from '..
 import type { DType, TypedArray } from '../../dtype.js';
 import { collapseDims as collapse, contiguousStrides, numelOf, type Shape } from '../../shape.js';
 import { Heap, WasmStorage, type HeapStats } from './heap.js';
-import { availableCores, compileKernels, detectFeatures, simdMissingError, type WasmFeatures } from './loader.js';
+import { availableCores, compileKernels, detectFeatures, kernelsFile, simdMissingError, type WasmFeatures } from './loader.js';
 import { ThreadPool } from './threads.js';
 
 export { WasmStorage } from './heap.js';
@@ -71,6 +71,8 @@ const THREADED_MATMUL_MACS = 1 << 18;
 
 /** What `wasmInfo()` reports. */
 export interface WasmInfo extends WasmFeatures {
+  /** The build that was loaded, e.g. `kindling-threads-relaxed.wasm` (loader.ts). */
+  build: string;
   /** Threads kernels use (1 without thread support). */
   numThreads: number;
   heap: HeapStats;
@@ -86,6 +88,8 @@ export class WasmBackend implements Backend<WasmStorage> {
     readonly heap: Heap,
     readonly features: WasmFeatures,
     readonly pool: ThreadPool | undefined,
+    /** The build that was loaded (loader.ts's kernelsFile). */
+    readonly build: string,
   ) {
     // a permanent area for kernel descriptors, and a word for error details
     this.desc = heap.allocBlock(16384).ptr;
@@ -355,14 +359,16 @@ export async function loadWasmBackend(): Promise<Backend> {
 /**
  * A new, independent wasm backend (its own module instance and memory). `threads: false` gives
  * the single-threaded build that runtimes without shared memory use (a page that is not
- * cross-origin isolated), so tests can check that path anywhere.
+ * cross-origin isolated), and `relaxedSimd: false` the build without fused multiply-adds that
+ * runtimes without relaxed SIMD use, so tests can check those paths anywhere.
  */
-export async function createWasmBackend(options: { threads?: boolean } = {}): Promise<WasmBackend> {
+export async function createWasmBackend(options: { threads?: boolean; relaxedSimd?: boolean } = {}): Promise<WasmBackend> {
   const detected = detectFeatures();
   if (!detected.simd) throw simdMissingError();
-  const features: WasmFeatures =
-    options.threads === false && detected.threads ? { ...detected, threads: false, threadsMissing: 'turned off by the caller' } : detected;
-  const module = await compileKernels(features.threads);
+  const features: WasmFeatures = { ...detected, relaxedSimd: detected.relaxedSimd && options.relaxedSimd !== false };
+  if (options.threads === false && detected.threads) Object.assign(features, { threads: false, threadsMissing: 'turned off by the caller' });
+  const build = kernelsFile(features.threads, features.relaxedSimd);
+  const module = await compileKernels(build);
   const memory = features.threads
     ? new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: true })
     : new WebAssembly.Memory({ initial: 256, maximum: 65536 });
@@ -374,7 +380,7 @@ export async function createWasmBackend(options: { threads?: boolean } = {}): Pr
     pool = new ThreadPool(module, memory, [k.matmulF32, k.matmulF64, k.matmulI32], () => heap.allocBlock(k.matmulScratchBytes()).ptr);
     await pool.setNumThreads(await availableCores());
   }
-  return new WasmBackend(k, heap, features, pool);
+  return new WasmBackend(k, heap, features, pool, build);
 }
 
 function backend(): WasmBackend {
@@ -398,10 +404,10 @@ export function getNumThreads(): number {
   return backend().pool?.numThreads ?? 1;
 }
 
-/** What the wasm backend found (SIMD, threads and why not) and its heap's state. */
+/** What the wasm backend found (SIMD, relaxed SIMD, threads and why not), the build it loaded, and its heap's state. */
 export function wasmInfo(): WasmInfo {
   const b = backend();
-  return { ...b.features, numThreads: getNumThreads(), heap: b.heap.stats() };
+  return { ...b.features, build: b.build, numThreads: getNumThreads(), heap: b.heap.stats() };
 }
 
 /** Frees a wasm storage now instead of when its tensors become unreachable. */

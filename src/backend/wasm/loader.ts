@@ -1,7 +1,8 @@
 /**
  * Finding and compiling the wasm module, in Node and in browsers, and checking what the runtime
- * supports before trying: SIMD is required; threads (shared memory + atomics + workers) are used
- * when present.
+ * supports before trying: SIMD is required; threads (shared memory + atomics + workers) and
+ * relaxed SIMD (fused multiply-add in the matmul kernels) are used when present. Four builds
+ * cover the combinations: build/kindling[-threads][-relaxed].wasm.
  *
  * The probes are the smallest modules that use each feature (as wasm-feature-detect's):
  * `WebAssembly.validate` says whether the engine would accept them, without running anything.
@@ -17,9 +18,21 @@ const THREADS_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 5, 4, 1, 3, 1, 1, 10, 11, 1, 9, 0, 65, 0, 254, 16, 2, 0, 26, 11,
 ]);
 
+/**
+ * A module whose one function returns f32x4.relaxed_madd of three splats (i32.const 0 and
+ * i8x16.splat three times, then 0xfd 0x85 0x02). V8 has relaxed SIMD from 11.4 on (Chrome 114,
+ * Node 21); Node 20 has it behind `--experimental-wasm-relaxed-simd`.
+ */
+const RELAXED_SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 19, 1, 17, 0,
+  65, 0, 253, 15, 65, 0, 253, 15, 65, 0, 253, 15, 253, 133, 2, 11,
+]);
+
 export interface WasmFeatures {
   simd: boolean;
   threads: boolean;
+  /** Whether the engine has relaxed SIMD, so the matmul kernels can use fused multiply-adds. */
+  relaxedSimd: boolean;
   /** Why threads are unavailable, when they are. */
   threadsMissing?: string;
 }
@@ -28,8 +41,9 @@ const isNode = (): boolean => typeof process !== 'undefined' && !!process.versio
 
 /** Which of the features the wasm backend uses this runtime has, and why threads are missing if they are. */
 export function detectFeatures(): WasmFeatures {
-  if (typeof WebAssembly !== 'object') return { simd: false, threads: false, threadsMissing: 'WebAssembly is not available' };
+  if (typeof WebAssembly !== 'object') return { simd: false, threads: false, relaxedSimd: false, threadsMissing: 'WebAssembly is not available' };
   const simd = WebAssembly.validate(SIMD_PROBE);
+  const relaxedSimd = WebAssembly.validate(RELAXED_SIMD_PROBE);
   let threadsMissing: string | undefined;
   if (!WebAssembly.validate(THREADS_PROBE)) threadsMissing = 'this engine does not support wasm threads (shared memory and atomics)';
   else if (typeof SharedArrayBuffer === 'undefined') {
@@ -44,7 +58,7 @@ export function detectFeatures(): WasmFeatures {
       threadsMissing = 'shared WebAssembly.Memory cannot be created here';
     }
   }
-  return { simd, threads: threadsMissing === undefined, threadsMissing };
+  return { simd, threads: threadsMissing === undefined, relaxedSimd, threadsMissing };
 }
 
 /** The error `init('wasm')` throws when SIMD is missing. */
@@ -55,9 +69,13 @@ export function simdMissingError(): Error {
   );
 }
 
-/** The compiled kernels: build/kindling.wasm (private memory) or build/kindling-threads.wasm (shared memory). */
-export async function compileKernels(threads: boolean): Promise<WebAssembly.Module> {
-  const file = threads ? 'kindling-threads.wasm' : 'kindling.wasm';
+/** The file name of the build with (or without) shared memory and relaxed SIMD. */
+export function kernelsFile(threads: boolean, relaxedSimd: boolean): string {
+  return `kindling${threads ? '-threads' : ''}${relaxedSimd ? '-relaxed' : ''}.wasm`;
+}
+
+/** The compiled kernels, build/<file> (see kernelsFile). */
+export async function compileKernels(file: string): Promise<WebAssembly.Module> {
   // src/backend/wasm/ and dist/backend/wasm/ both sit three levels below the package root
   const url = new URL(`../../../build/${file}`, import.meta.url);
   if (isNode()) {
