@@ -280,5 +280,5 @@ table(['batch', 'webgpu samples/s', 'ms/step', 'of which JS records', 'PyTorch C
 console.log('3. GPU memory after each round of training steps: live + pooled (flat when buffers are reused)');
 table(['batch', ...[1, 2, 3, 4].map((r) => `after round ${r}`)], memoryRows);
 const stats = gpu.memory();
-console.log(`buffers created: ${stats.buffersCreated}, reused from the pool: ${stats.reuses}`);
+console.log(`buffers created: ${stats.buffersCreated}, reused from the pool: ${stats.reuses}, garbage collections the pool ran: ${stats.collections}`);
 process.exit(0); // Dawn keeps the event loop alive while a device exists

@@ -237,6 +237,23 @@ describe.skipIf(!available)('webgpu backend against the js reference', () => {
     });
   });
 
+  describe('reclaiming in a loop that never yields', () => {
+    vit('the pool runs collections itself, so live memory stays under what the loop allocated', () => {
+      const before = gpu.memory();
+      const MiB = 1 << 20;
+      let peak = 0;
+      for (let i = 0; i < 400; i++) {
+        gpu.storage('float32', MiB / 4); // 1 MiB, dropped at once; no await, so no finalizer task can run
+        peak = Math.max(peak, gpu.memory().liveBytes - before.liveBytes);
+      }
+      const after = gpu.memory();
+      expect(after.collections).toBeGreaterThan(before.collections);
+      // 400 MiB were handed out; collections keep live memory to their threshold (64 MiB to start)
+      expect(peak).toBeLessThan(300 * MiB);
+      expect(after.buffersCreated - before.buffersCreated).toBeLessThan(300);
+    });
+  });
+
   describe('copy, copyInto, fill', () => {
     for (const from of dtypes) {
       for (const to of dtypes) {

@@ -11,18 +11,14 @@
  * pointer only moves when nothing freed fits; when it reaches the end of memory, memory grows.
  *
  * Reclaiming: users never free anything. Each storage handle is registered with a
- * FinalizationRegistry, so when the handle (and so every tensor viewing it) becomes unreachable,
- * its block goes back to the pool. One problem: a FinalizationRegistry reports only after a full
- * garbage collection, on a later turn of the event loop, and V8 runs full collections by JS
- * heap pressure, blind to wasm memory. A synchronous training loop (no `await`) would never see
- * a report and fill the heap. So, where the runtime allows it (Node: `gc` and
- * `FinalizationRegistry.prototype.cleanupSome` from a fresh context with the matching V8 flags),
- * the heap collects synchronously itself: when a class's list is empty it first takes back what
- * V8's own collections found (`cleanupSome()`), and if that is not enough and more than a
- * threshold of bytes has been handed out since the last collection, it runs `gc()` and then
- * `cleanupSome()` to free every storage found unreachable, before growing. Elsewhere (browsers) reports arrive
- * between tasks, which is when browser training loops yield anyway. `dispose()` frees at once.
+ * FinalizationRegistry that puts its block back on the free lists once it is unreachable; as V8
+ * does not see wasm memory, the heap runs collections itself when it would otherwise grow
+ * (../reclaim.ts explains when). `dispose()` frees at once.
  */
+
+import { loadCollector, Reclaimer, type Reclaim } from '../reclaim.js';
+
+export type { Reclaim } from '../reclaim.js';
 
 /** A storage in wasm memory: the opaque handle tensors of the `wasm` device hold. */
 export class WasmStorage {
@@ -36,45 +32,8 @@ export class WasmStorage {
   ) {}
 }
 
-/** How the heap reclaims unreachable storage: 'sync' (collects itself) or 'async' (reports between tasks). */
-export type Reclaim = 'sync' | 'async';
-
-interface Collector {
-  gc: () => void;
-  Registry: typeof FinalizationRegistry;
-}
-
-/**
- * Node only: a `gc` function and a FinalizationRegistry with `cleanupSome`, both from a fresh
- * context created with the V8 flags that expose them (flags restored right after).
- */
-async function nodeCollector(): Promise<Collector | undefined> {
-  if (typeof process === 'undefined' || !process.versions?.node) return undefined;
-  try {
-    const v8 = await import('node:v8');
-    const vm = await import('node:vm');
-    v8.setFlagsFromString('--expose-gc');
-    v8.setFlagsFromString('--harmony-weak-refs-with-cleanup-some');
-    const context = vm.createContext({});
-    const gc = vm.runInContext('typeof gc === "function" ? gc : undefined', context) as (() => void) | undefined;
-    const Registry = vm.runInContext('FinalizationRegistry', context) as typeof FinalizationRegistry;
-    v8.setFlagsFromString('--no-harmony-weak-refs-with-cleanup-some');
-    v8.setFlagsFromString('--no-expose-gc');
-    if (!gc || typeof (Registry.prototype as { cleanupSome?: unknown }).cleanupSome !== 'function') return undefined;
-    return { gc, Registry };
-  } catch {
-    return undefined;
-  }
-}
-
 const PAGE = 65536;
-/**
- * A forced collection costs a few milliseconds whatever the heap's size (V8 runs several passes
- * to find everything unreachable), so the heap collects only after handing out `threshold` bytes
- * since the last one, and adapts the threshold to keep collections under about 5% of the time:
- * doubling it when a collection took more than 5% of the time since the previous one, halving it
- * under 1%, between these bounds.
- */
+/** Bounds of the heap's collection threshold (bytes handed out between forced collections). */
 const MIN_COLLECT_BYTES = 32 << 20;
 const MAX_COLLECT_BYTES = 256 << 20;
 
@@ -114,27 +73,28 @@ export class Heap {
   private readonly free = new Map<number, number[]>();
   private liveBytes = 0;
   private pooledBytes = 0;
-  private handedOutSinceCollect = 0;
-  private liveAfterCollect = 0;
-  private collections = 0;
   private buffer: ArrayBufferLike | undefined;
   private views!: { u8: Uint8Array; i32: Int32Array; f32: Float32Array; f64: Float64Array };
-  private readonly registry: FinalizationRegistry<number>;
-  private readonly collector: Collector | undefined;
+  private reclaimer!: Reclaimer<number>;
 
-  private constructor(readonly memory: WebAssembly.Memory, heapBase: number, collector: Collector | undefined) {
+  private constructor(readonly memory: WebAssembly.Memory, heapBase: number) {
     this.base = this.top = Math.ceil(heapBase / 64) * 64;
-    this.collector = collector;
-    const Registry = collector?.Registry ?? FinalizationRegistry;
-    this.registry = new Registry<number>((ptr) => this.release(ptr));
   }
 
   static async create(memory: WebAssembly.Memory, heapBase: number): Promise<Heap> {
-    return new Heap(memory, heapBase, await nodeCollector());
+    await loadCollector();
+    const heap = new Heap(memory, heapBase);
+    heap.reclaimer = new Reclaimer({
+      release: (ptr) => heap.release(ptr),
+      liveBytes: () => heap.liveBytes,
+      minBytes: MIN_COLLECT_BYTES,
+      maxBytes: MAX_COLLECT_BYTES,
+    });
+    return heap;
   }
 
   get reclaim(): Reclaim {
-    return this.collector ? 'sync' : 'async';
+    return this.reclaimer.mode;
   }
 
   // ---- typed views of memory: rebuilt whenever memory has grown (a new buffer) -------------------
@@ -196,35 +156,28 @@ export class Heap {
   /** A block of at least `bytes` bytes (contents undefined), 16-byte aligned. */
   allocBlock(bytes: number): { ptr: number; size: number } {
     const size = blockSize(bytes);
-    let ptr = this.takeFree(size);
-    if (ptr === undefined && this.collector) {
-      // first take what V8's own collections have found unreachable (cheap), then collect if due
-      this.cleanup();
-      ptr = this.takeFree(size);
-      if (ptr === undefined && this.handedOutSinceCollect > Math.max(this.threshold, this.liveAfterCollect)) {
-        this.collect();
-        ptr = this.takeFree(size);
-      }
-    }
-    if (ptr === undefined) {
-      ptr = this.top;
-      this.top += size;
-      this.peak = Math.max(this.peak, this.top);
-      const needed = this.top - this.memory.buffer.byteLength;
-      if (needed > 0) {
-        // grow by what is needed, and at least an eighth of the current size, to grow rarely
-        const pages = Math.max(Math.ceil(needed / PAGE), Math.ceil(this.memory.buffer.byteLength / PAGE / 8));
-        try {
-          this.memory.grow(pages);
-        } catch {
-          this.top -= size;
-          throw new RangeError(`wasm: out of memory allocating ${bytes} bytes (heap ${this.top - this.base} bytes)`);
-        }
-      }
-    }
+    const ptr = this.takeFree(size) ?? this.reclaimer.reclaim(() => this.takeFree(size)) ?? this.bump(size, bytes);
     this.liveBytes += size;
-    this.handedOutSinceCollect += size;
     return { ptr, size };
+  }
+
+  /** A new block at the bump pointer, growing memory when it runs past the end. */
+  private bump(size: number, bytes: number): number {
+    const ptr = this.top;
+    this.top += size;
+    this.peak = Math.max(this.peak, this.top);
+    const needed = this.top - this.memory.buffer.byteLength;
+    if (needed > 0) {
+      // grow by what is needed, and at least an eighth of the current size, to grow rarely
+      const pages = Math.max(Math.ceil(needed / PAGE), Math.ceil(this.memory.buffer.byteLength / PAGE / 8));
+      try {
+        this.memory.grow(pages);
+      } catch {
+        this.top -= size;
+        throw new RangeError(`wasm: out of memory allocating ${bytes} bytes (heap ${this.top - this.base} bytes)`);
+      }
+    }
+    return ptr;
   }
 
   /**
@@ -280,14 +233,14 @@ export class Heap {
     if (zero) this.u8.fill(0, ptr, ptr + size);
     const storage = new WasmStorage(ptr, size, bytes);
     this.sizes.set(ptr, size);
-    this.registry.register(storage, ptr, storage);
+    this.reclaimer.register(storage, ptr, size);
     return storage;
   }
 
   /** Frees a storage now (`dispose`); later use of it is an error. Idempotent. */
   dispose(storage: WasmStorage): void {
     if (storage.ptr < 0) return;
-    this.registry.unregister(storage);
+    this.reclaimer.unregister(storage);
     this.release(storage.ptr);
     storage.ptr = -1;
   }
@@ -299,29 +252,9 @@ export class Heap {
     this.freeBlock(ptr, size);
   }
 
-  private threshold = MIN_COLLECT_BYTES;
-  private lastCollectEnd = 0;
-
-  /** Frees the storages whose handles collections so far found unreachable (with `cleanupSome`). */
-  private cleanup(): void {
-    (this.registry as unknown as { cleanupSome(): void }).cleanupSome();
-  }
-
   /** Runs a full garbage collection and frees every storage it found unreachable (Node only). */
   collect(): void {
-    if (!this.collector) return;
-    const start = performance.now();
-    this.collector.gc();
-    this.cleanup();
-    const end = performance.now();
-    const took = end - start;
-    const since = start - this.lastCollectEnd;
-    if (took > 0.05 * since) this.threshold = Math.min(this.threshold * 2, MAX_COLLECT_BYTES);
-    else if (took < 0.01 * since) this.threshold = Math.max(this.threshold / 2, MIN_COLLECT_BYTES);
-    this.lastCollectEnd = end;
-    this.collections++;
-    this.handedOutSinceCollect = 0;
-    this.liveAfterCollect = this.liveBytes;
+    this.reclaimer.collect();
   }
 
   stats(): HeapStats {
@@ -330,7 +263,7 @@ export class Heap {
       highWaterBytes: Math.max(this.peak, this.top) - this.base,
       liveBytes: this.liveBytes,
       pooledBytes: this.pooledBytes,
-      collections: this.collections,
+      collections: this.reclaimer.collections,
       reclaim: this.reclaim,
     };
   }

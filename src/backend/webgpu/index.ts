@@ -28,6 +28,7 @@
  */
 import type { ArgReduceOp, Backend, BinaryOp, IndexCheck, ReduceOp, UnaryOp } from '../backend.js';
 import type { DType, TypedArray } from '../../dtype.js';
+import { loadCollector } from '../reclaim.js';
 import { GpuContext } from './context.js';
 import * as elementwise from './elementwise.js';
 import * as indexing from './indexing.js';
@@ -225,6 +226,7 @@ let entry: GPU | undefined;
 
 /** Requests an adapter and a device and builds the backend; `torch.init('webgpu')` calls this. */
 export async function loadWebGpuBackend(): Promise<WebGpuBackend> {
+  await loadCollector(); // the buffer pool collects garbage itself where it can (../reclaim.ts)
   entry ??= await gpuEntry();
   const adapter = await entry.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) {

@@ -9,19 +9,25 @@
  * wastes at most a quarter.
  *
  * Why a FinalizationRegistry: PyTorch users never free tensors, so neither do Kindling's. When a
- * storage handle becomes unreachable the registry hands its buffer back. That takes a garbage
- * collection and then a turn of the event loop (finalizers run as tasks), so a training loop that
- * awaits anything once per step (its data, its loss, `setImmediate`) stays flat — bench/gpu.ts
- * measures it — while a loop that never yields keeps every step's buffers until it does.
- * `Tensor.dispose()` (the backend's `free`) hands a buffer back at once, for such loops. (Tried and
- * dropped: attaching an untouched ArrayBuffer of the GPU buffer's size to each handle, so that V8
- * counts GPU memory as external memory and collects sooner; it made no measurable difference.)
- *
+ * storage handle becomes unreachable the registry hands its buffer back. V8 does not see GPU
+ * memory, so the pool asks for collections itself when nothing pooled fits a request
+ * (../reclaim.ts explains when): on an H200, before it did, a training loop at batch 1024 went from
+ * 1.9 to 7.2 GiB of live buffers in 150 steps. `Tensor.dispose()` (the backend's `free`) hands a
+ * buffer back at once.
+
  * One ordering rule: `queue.writeBuffer` (an upload) runs before any command still waiting in the
  * open command encoder. A buffer released during the current batch may still be read by such a
  * command, so an upload only takes buffers released before the current batch (`epoch`); kernels,
  * which are encoded in order, may take any.
  */
+import { Reclaimer } from '../reclaim.js';
+
+/**
+ * Bounds of the collection threshold (bytes handed out between forced collections): a training
+ * step at batch 64 hands out a few MiB, so collections come every few dozen steps at most.
+ */
+const MIN_COLLECT_BYTES = 64 << 20;
+const MAX_COLLECT_BYTES = 1 << 30;
 
 /** Bytes of the size class that holds `bytes` (at least 256). */
 export function sizeClass(bytes: number): number {
@@ -52,6 +58,8 @@ export interface MemoryStats {
   buffersCreated: number;
   /** Buffers reused from the pool. */
   reuses: number;
+  /** Garbage collections the pool ran to find unreachable tensors (../reclaim.ts). */
+  collections: number;
 }
 
 /** Usage of every storage buffer: bound to kernels, and copied in (uploads) and out (reads). */
@@ -59,7 +67,7 @@ export const STORAGE_USAGE = 0x80 /* STORAGE */ | 0x04 /* COPY_SRC */ | 0x08; /*
 
 export class BufferPool {
   private readonly free = new Map<number, Pooled[]>();
-  private readonly registry: FinalizationRegistry<Held>;
+  private readonly reclaimer: Reclaimer<Held>;
   private live = 0;
   private pooled = 0;
   private created = 0;
@@ -74,7 +82,12 @@ export class BufferPool {
     /** Above this many pooled bytes a released buffer is destroyed instead of kept. */
     private readonly maxPooledBytes = 1 << 30,
   ) {
-    this.registry = new FinalizationRegistry((held) => this.release(held.buffer, held.bytes));
+    this.reclaimer = new Reclaimer<Held>({
+      release: (held) => this.release(held.buffer, held.bytes),
+      liveBytes: () => this.live,
+      minBytes: MIN_COLLECT_BYTES,
+      maxBytes: MAX_COLLECT_BYTES,
+    });
   }
 
   /**
@@ -83,7 +96,7 @@ export class BufferPool {
    */
   acquire(bytes: number, forUpload: boolean): { buffer: GPUBuffer; bytes: number; zeroed: boolean } {
     const size = sizeClass(bytes);
-    let found = this.take(size, forUpload);
+    let found = this.take(size, forUpload) ?? this.reclaimer.reclaim(() => this.take(size, forUpload));
     let zeroed = false;
     if (!found) {
       found = this.device.createBuffer({ size, usage: STORAGE_USAGE });
@@ -98,7 +111,7 @@ export class BufferPool {
 
   /** Returns `buffer` to the pool when `owner` (its storage handle) is garbage-collected. */
   track(owner: object, buffer: GPUBuffer, bytes: number): void {
-    this.registry.register(owner, { buffer, bytes }, owner);
+    this.reclaimer.register(owner, { buffer, bytes }, bytes);
   }
 
   private take(size: number, forUpload: boolean): GPUBuffer | undefined {
@@ -121,7 +134,7 @@ export class BufferPool {
 
   /** Returns `owner`'s buffer to the pool now (the storage must not be used again). */
   dispose(owner: object, buffer: GPUBuffer, bytes: number): void {
-    this.registry.unregister(owner);
+    this.reclaimer.unregister(owner);
     this.release(buffer, bytes);
   }
 
@@ -157,6 +170,6 @@ export class BufferPool {
   }
 
   stats(): MemoryStats {
-    return { liveBytes: this.live, pooledBytes: this.pooled, buffersCreated: this.created, reuses: this.reused };
+    return { liveBytes: this.live, pooledBytes: this.pooled, buffersCreated: this.created, reuses: this.reused, collections: this.reclaimer.collections };
   }
 }
