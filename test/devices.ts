@@ -24,7 +24,8 @@ export const floatDTypes = (device: Device): ('float32' | 'float64')[] => (hasFl
 
 /**
  * Whether the tensor layer can read a device's tensors synchronously. webgpu cannot (`await
- * x.data()` works everywhere), so tests of paths in src/ops that read values synchronously
- * (index tensors checked on the CPU, fill_ with a 0-d tensor, equal/allclose) skip webgpu.
+ * x.data()` works everywhere): ops whose result's shape or type depends on values (bool masks,
+ * nonzero, oneHot without numClasses, equal/allclose) refuse webgpu tensors, and index checks
+ * fail at the next read there rather than at the call; tests use this to tell the two apart.
  */
 export const readsSync = (device: Device): boolean => device !== 'webgpu';

@@ -391,19 +391,21 @@ export function bumpVersion(x: Tensor): void {
  * torch.zeros(3).fill_(2).tolist(); // [2, 2, 2]
  */
 export function fill_(x: Tensor, value: TensorLike): Tensor {
-  const v = value instanceof Tensor ? checkScalarTensor(value, 'fill_') : value;
+  if (value instanceof Tensor && value.ndim !== 0) {
+    throw new RangeError(`fill_ only supports 0-dimension value tensor but got tensor with ${value.ndim} dimensions.`);
+  }
   checkInplace(x);
-  checkWritable(x);
-  backendOf(x.device).fill(x._view, castScalar(v, x.dtype));
-  bumpVersion(x);
+  if (value instanceof Tensor) {
+    // copied on the device, broadcast, rather than read (webgpu cannot read synchronously); write bumps the version
+    write(x, noGrad(() => value.to(x.device)));
+  } else {
+    checkWritable(x);
+    backendOf(x.device).fill(x._view, castScalar(value, x.dtype));
+    bumpVersion(x);
+  }
   // the old values no longer matter: whatever produced x gets no gradient from here on
   if (x.gradFn && isGradEnabled()) record('FillBackward0', [x], x, (g) => [g.mul(0)]);
   return x;
-}
-
-function checkScalarTensor(t: Tensor, op: string): number | boolean {
-  if (t.ndim !== 0) throw new RangeError(`${op} only supports 0-dimension value tensor but got tensor with ${t.ndim} dimensions.`);
-  return t.item();
 }
 
 /**

@@ -198,11 +198,25 @@ export function div(a: TensorLike, b: TensorLike, options?: { roundingMode?: 'tr
     case 'trunc': {
       // rounded division is piecewise constant: no gradient, as in PyTorch
       const dtype = resultType(a, b);
-      return noGrad(() => (isFloating(dtype) ? binary('div', a, b, dtype).trunc() : binary('div', a, b, 'float64').trunc().to(dtype)));
+      return noGrad(() => (isFloating(dtype) ? binary('div', a, b, dtype).trunc() : truncDivide(a, b, dtype)));
     }
     default:
       throw new RangeError(`div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '${options?.roundingMode}'`);
   }
+}
+
+/**
+ * trunc(a / b) in integer arithmetic, so that it runs on every device (webgpu has no float64 to
+ * divide int32 exactly in): Python's floor(a / b), plus 1 where the quotient is negative and
+ * inexact (floor below 0, a non-zero remainder), e.g. -7 / 2 = floor -4 + 1 = -3. Dividing by
+ * zero fails as `floorDivide` does (PyTorch's ZeroDivisionError). bool operands are 0 or 1, which
+ * float32 divides exactly.
+ */
+function truncDivide(a: TensorLike, b: TensorLike, dtype: DType): Tensor {
+  if (dtype === 'bool') return binary('div', a, b, 'float32').trunc().to(dtype);
+  const floor = binary('floorDivide', a, b, dtype);
+  const inexactNegative = floor.lt(0).logicalAnd(binary('remainder', a, b, dtype).ne(0));
+  return floor.add(inexactNegative.to(dtype));
 }
 
 /**
@@ -383,7 +397,16 @@ export const logicalXor = (a: TensorLike, b: TensorLike): Tensor => binary('logi
  */
 export function equal(a: Tensor, b: Tensor): boolean {
   if (a.shape.length !== b.shape.length || a.shape.some((s, i) => s !== b.shape[i])) return false;
-  return eq(a, b).all().item() === 1;
+  return allTrue(eq(a, b), 'equal', '`await a.eq(b).all().itemAsync()`');
+}
+
+/**
+ * Whether every element of the bool tensor `t` is true, as a JavaScript boolean: a synchronous
+ * read, which webgpu cannot do, so there `op` fails saying to read asynchronously `instead`.
+ */
+function allTrue(t: Tensor, op: string, instead: string): boolean {
+  if (t.device === 'webgpu') throw new Error(`${op}() answers a JavaScript boolean, and a webgpu tensor cannot be read synchronously: use ${instead} instead`);
+  return t.all().item() === 1;
 }
 
 /**
@@ -397,7 +420,7 @@ export function allclose(a: Tensor, b: Tensor, options?: { rtol?: number; atol?:
   const [x, y] = [a.to(dtype), b.to(dtype)];
   let close = sub(x, y).abs().le(y.abs().mul(rtol).add(atol)).logicalOr(x.eq(y)); // eq: inf == inf
   if (equalNan) close = close.logicalOr(x.ne(x).logicalAnd(y.ne(y)));
-  return close.all().item() === 1;
+  return allTrue(close, 'allclose', '`await a.sub(b).abs().le(b.abs().mul(rtol).add(atol)).all().itemAsync()`');
 }
 
 /**

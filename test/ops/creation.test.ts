@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it as vit } from 'vitest';
 import { fc, it } from '@fast-check/vitest';
 import * as torch from '../../src/index.js';
-import { devices, floatDTypes, hasFloat64, readsSync } from '../devices.js';
+import { devices, floatDTypes, hasFloat64 } from '../devices.js';
 import { expectClose, read, shapeArb, tensorArb, toNested, valueArb } from '../helpers.js';
 
 describe('tensor() from nested arrays', () => {
@@ -209,8 +209,9 @@ describe.each(devices)('fill_ and copy_ on %s', (device) => {
   vit('fill_ casts the value to the dtype and takes a 0-d tensor', async () => {
     await expectClose(torch.zeros([2], { dtype: 'int32', device }).fill_(2.7), [2, 2]);
     await expectClose(torch.zeros([2], { dtype: 'bool', device }).fill_(3), [true, true]);
-    // (a 0-d tensor value is read synchronously by the tensor layer)
-    if (readsSync(device)) await expectClose(torch.zeros([2], { device }).fill_(torch.tensor(1.5, { device })), [1.5, 1.5]);
+    await expectClose(torch.zeros([2], { device }).fill_(torch.tensor(1.5, { device })), [1.5, 1.5]);
+    await expectClose(torch.zeros([2, 2], { dtype: 'int32', device }).index(':', 1).fill_(torch.tensor(-2.7, { device })), [-2, -2]);
+    await expectClose(torch.zeros([2], { dtype: 'bool', device }).fill_(torch.tensor(0.5)), [true, true]); // a js value fills any device
     await expectClose(torch.ones([2], { device }).zero_(), [0, 0]);
   });
 

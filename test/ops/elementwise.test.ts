@@ -208,9 +208,11 @@ describe.each(devices)('binary ops on %s', (device) => {
     const x = torch.tensor([7, -7], { device });
     await expectClose(x.div(2), [3.5, -3.5]);
     await expectClose(x.div(2, { roundingMode: 'floor' }), [3, -4]);
-    // (the tensor layer truncates an integer division in float64, which webgpu lacks)
-    if (hasFloat64(device)) await expectClose(x.div(2, { roundingMode: 'trunc' }), [3, -3]);
-    if (hasFloat64(device)) expect(x.div(2, { roundingMode: 'trunc' }).dtype).toBe('int32');
+    await expectClose(x.div(2, { roundingMode: 'trunc' }), [3, -3]);
+    expect(x.div(2, { roundingMode: 'trunc' }).dtype).toBe('int32');
+    await expectClose(torch.tensor([7, -7, 6, -1, 0], { device }).div(torch.tensor([-2, 2, -3, 5, -4], { device }), { roundingMode: 'trunc' }), [-3, -3, -2, 0, 0]);
+    await expectClose(torch.div(7, torch.tensor([2, -2], { device }), { roundingMode: 'trunc' }), [3, -3]);
+    await expectClose(torch.tensor([-2147483648, 2147483647], { device }).div(torch.tensor([3, -2], { device }), { roundingMode: 'trunc' }), [-715827882, -1073741823]);
     await expectClose(torch.tensor([7.5, -7.5], { device }).div(2, { roundingMode: 'trunc' }), [3, -3]);
     expect(() => x.div(2, { roundingMode: 'round' as never })).toThrow(RangeError);
     expect(() => x.div(2, { roundingMode: 'round' as never })).toThrow(
@@ -241,11 +243,13 @@ describe.each(devices)('binary ops on %s', (device) => {
     const ints = torch.tensor([1], { device });
     if (readsSync(device)) {
       expect(() => ints.floorDivide(0)).toThrow('ZeroDivisionError');
+      expect(() => ints.div(0, { roundingMode: 'trunc' })).toThrow('ZeroDivisionError');
       expect(() => ints.remainder(0)).toThrow('ZeroDivisionError');
       expect(() => ints.pow(-1)).toThrow('Integers to negative integer powers are not allowed.');
     } else {
       // a GPU kernel cannot throw: webgpu reports the error at the next read
       await expect(ints.floorDivide(0).data()).rejects.toThrow('ZeroDivisionError');
+      await expect(ints.div(0, { roundingMode: 'trunc' }).data()).rejects.toThrow('ZeroDivisionError');
       await expect(ints.remainder(0).data()).rejects.toThrow('ZeroDivisionError');
       await expect(ints.pow(-1).data()).rejects.toThrow('Integers to negative integer powers are not allowed.');
     }
@@ -403,7 +407,13 @@ describe.each(devices)('where, clamp and comparisons on %s', (device) => {
     expect(() => x.clamp()).toThrow("torch.clamp: At least one of 'min' or 'max' must not be None");
   });
 
-  // (equal and allclose answer a boolean, read synchronously by the tensor layer)
+  vit.skipIf(readsSync(device))('equal and allclose, which answer a boolean read synchronously, say what to do on webgpu', () => {
+    const x = torch.tensor([1, 2], { device });
+    expect(x.equal(torch.tensor([[1, 2]], { device }))).toBe(false); // shapes differ: nothing to read
+    expect(() => x.equal(x)).toThrow('equal() answers a JavaScript boolean, and a webgpu tensor cannot be read synchronously: use `await a.eq(b).all().itemAsync()` instead');
+    expect(() => x.allclose(x)).toThrow('allclose() answers a JavaScript boolean, and a webgpu tensor cannot be read synchronously: use `await a.sub(b).abs().le(b.abs().mul(rtol).add(atol)).all().itemAsync()` instead');
+  });
+
   vit.skipIf(!readsSync(device))('equal compares shape and values; allclose compares within tolerance', () => {
     const x = torch.tensor([1, 2], { device });
     expect(x.equal(torch.tensor([1, 2], { device }))).toBe(true);
