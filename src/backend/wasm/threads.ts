@@ -2,32 +2,48 @@
  * Worker threads for large matmuls, over the one shared WebAssembly.Memory.
  *
  * Each worker instantiates the same module on the same memory and sleeps in `Atomics.wait` on a
- * generation counter. A job is posted by writing its arguments into a small shared control
- * block, setting a pending count and bumping the generation (which wakes the workers). The main
- * thread takes share 0 itself, then sleeps in `Atomics.wait` (spins, in a browser's main thread,
- * where waiting is not allowed) until every worker has counted itself done. So the backend's API
- * stays synchronous, and between jobs nothing runs. Shares are contiguous ranges of the kernel's
- * units (tiles of C); results do not depend on how they are split.
+ * job counter. A job is posted by writing its arguments into a small shared control block and
+ * bumping the counter (which wakes the workers). Then every thread, the main one included, takes
+ * units of the job (tiles of C) one at a time from a shared "next unit" counter until none are
+ * left, and the main thread sleeps in `Atomics.wait` (spins, in a browser's main thread, where
+ * waiting is not allowed) until every unit is done. So the backend's API stays synchronous, and
+ * between jobs nothing runs.
+ *
+ * Taking units one at a time (OpenMP's dynamic schedule) rather than handing each thread a fixed
+ * share matters on a machine that is busy with other work: a worker that the OS wakes late, or
+ * runs on a core it shares, simply takes fewer units, and the main thread waits at most for the
+ * one unit a worker is in the middle of, never for a worker to wake up. Which thread computes
+ * which unit does not change the result (assembly/matmul.ts), so results stay identical.
+ *
+ * A worker may wake so late that the job it woke for is over and the next one is being posted.
+ * Two rules keep it from touching the wrong job: it reads a job (the arguments, and where its
+ * units start) between two reads of the job counter, which the main thread makes odd while it
+ * writes a job and even once it is posted, and keeps the reading only when both are the same
+ * even number (a seqlock); and unit numbers keep counting up across jobs, so a unit of a job that
+ * is over can no longer be taken (the counter is past it), and a late worker finds nothing to do.
  *
  * Control block (Int32Array over a SharedArrayBuffer):
- *   [0] generation  [1] pending workers  [2] kernel (0 f32, 1 f64, 2 i32)  [3] threads in this job
- *   [4..16] kernel arguments  [17] units  [18] id of a worker whose share failed (0: none)
- *   [64 + id] first generation worker `id` takes part in (0: not yet)  [128 + id] its scratch address
+ *   [0] job counter (odd while a job is written)  [1] next unit, counting across jobs
+ *   [2] the job's first unit  [3] its number of units  [4] units done
+ *   [5] kernel (0 f32, 1 f64, 2 i32)  [6] threads that take part (ids below it)
+ *   [7..19] kernel arguments  [20] id of a worker whose unit failed (0: none)
+ *   [128 + id] worker `id`'s scratch address
  */
 import { isNode } from './loader.js';
 
-const GEN = 0;
-const PENDING = 1;
-const KIND = 2;
-const THREADS = 3;
-const ARGS = 4;
-const UNITS = 17;
-const FAILED = 18;
-const READY = 64;
+const JOB = 0;
+const NEXT = 1;
+const FIRST = 2;
+const UNITS = 3;
+const DONE = 4;
+const KIND = 5;
+const THREADS = 6;
+const ARGS = 7;
+const FAILED = 20;
 const SCRATCH = 128;
 /** At most this many threads (the control block's size). */
 export const MAX_THREADS = 64;
-/** How long the main thread waits for the workers' shares before it gives up on them. */
+/** How long the main thread waits for the workers' units before it gives up on them. */
 const WORKER_TIMEOUT_MS = 30_000;
 
 /** The worker's program, as source text so it needs no separate file (Node: eval; browsers: a Blob URL). */
@@ -37,30 +53,33 @@ const start = (data, post) => {
   const ctl = new Int32Array(ctrl);
   const ex = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('wasm abort'); } } }).exports;
   const kernels = [ex.matmulF32, ex.matmulF64, ex.matmulI32];
-  let gen = Atomics.load(ctl, ${GEN});
+  const scratch = ctl[${SCRATCH} + id];
+  let seen = Atomics.load(ctl, ${JOB});
   post('ready');
   for (;;) {
-    Atomics.wait(ctl, ${GEN}, gen);
-    const now = Atomics.load(ctl, ${GEN});
-    if (now === gen) continue; // woken without a new job: never run (and count down) a share twice
-    gen = now;
-    const from = Atomics.load(ctl, ${READY} + id);
-    if (from === 0 || gen < from) continue; // not counted in this job
-    try {
-      const T = ctl[${THREADS}];
-      if (id < T) {
-        const U = ctl[${UNITS}];
-        const u0 = Math.floor((U * id) / T), u1 = Math.floor((U * (id + 1)) / T);
-        const a = ${ARGS};
-        if (u1 > u0) kernels[ctl[${KIND}]](ctl[a], ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6],
-          ctl[a + 7], ctl[a + 8], ctl[a + 9], ctl[a + 10], ctl[a + 11], ctl[${SCRATCH} + id], ctl[a + 12], u0, u1);
+    Atomics.wait(ctl, ${JOB}, seen);
+    const job = Atomics.load(ctl, ${JOB});
+    seen = job;
+    if (job & 1) continue; // being written: wait for it to be posted
+    // read the job, and keep what was read only if no new job was written meanwhile
+    const a = [];
+    for (let i = 0; i < 13; i++) a.push(Atomics.load(ctl, ${ARGS} + i));
+    const first = Atomics.load(ctl, ${FIRST}), units = Atomics.load(ctl, ${UNITS});
+    const kind = Atomics.load(ctl, ${KIND}), threads = Atomics.load(ctl, ${THREADS});
+    if (Atomics.load(ctl, ${JOB}) !== job || id >= threads) continue;
+    for (;;) {
+      const next = Atomics.load(ctl, ${NEXT});
+      const u = (next - first) | 0;
+      if (u < 0 || u >= units) break; // every unit is taken (or this job is over)
+      if (Atomics.compareExchange(ctl, ${NEXT}, next, (next + 1) | 0) !== next) continue; // another thread took it
+      try {
+        kernels[kind](a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], scratch, a[12], u, u + 1);
+      } catch (error) {
+        // report instead of dying: the main thread would wait for this unit until it timed out
+        new TextEncoder().encodeInto(String(error && error.stack || error).slice(0, 900), new Uint8Array(errorText).fill(0));
+        Atomics.store(ctl, ${FAILED}, id);
       }
-    } catch (error) {
-      // report instead of dying: a dead worker would leave the main thread waiting for its share
-      new TextEncoder().encodeInto(String(error && error.stack || error).slice(0, 900), new Uint8Array(errorText).fill(0));
-      Atomics.store(ctl, ${FAILED}, id);
-    } finally {
-      if (Atomics.sub(ctl, ${PENDING}, 1) === 1) Atomics.notify(ctl, ${PENDING});
+      if (Atomics.add(ctl, ${DONE}, 1) + 1 === units) Atomics.notify(ctl, ${DONE});
     }
   }
 };
@@ -80,12 +99,11 @@ type Kernel = (...args: number[]) => void;
 
 export class ThreadPool {
   private readonly ctl = new Int32Array(new SharedArrayBuffer(4 * 256));
-  /** Where a worker writes the message of an error in its share (UTF-8). */
+  /** Where a worker writes the message of an error in its unit (UTF-8). */
   private readonly errorText = new SharedArrayBuffer(1024);
   /** Set when a worker failed or stopped answering: from then on every job runs on the main thread. */
   private broken: string | undefined;
   private readonly workers: (WorkerLike | undefined)[] = [undefined]; // index = thread id; 0 is the main thread
-  private readonly ready: boolean[] = [true];
   private threads = 1;
   private readonly canWait: boolean;
 
@@ -107,7 +125,7 @@ export class ThreadPool {
     this.canWait = canWait;
   }
 
-  /** Threads a kernel may use now: the requested number, capped by the workers that are ready. */
+  /** Threads a kernel may use now: the requested number (1 once the workers were turned off). */
   get numThreads(): number {
     return this.broken ? 1 : this.threads;
   }
@@ -121,25 +139,12 @@ export class ThreadPool {
     await Promise.all(starting);
   }
 
-  /** Workers 1..k all ready: the threads a job can count on. */
-  private readyPrefix(): number {
-    let k = 1;
-    while (k < this.ready.length && this.ready[k]) k++;
-    return k;
-  }
-
   private async spawn(id: number): Promise<void> {
     this.workers[id] = undefined;
-    this.ready[id] = false;
     this.ctl[SCRATCH + id] = this.allocScratch();
     const data = { module: this.module, memory: this.memory, ctrl: this.ctl.buffer, errorText: this.errorText, id };
     await new Promise<void>((resolve, reject) => {
-      const onReady = (): void => {
-        // take part from the next generation on (never in one already posted)
-        Atomics.store(this.ctl, READY + id, Atomics.load(this.ctl, GEN) + 1);
-        this.ready[id] = true;
-        resolve();
-      };
+      const onReady = (): void => resolve();
       if (isNode()) {
         import('node:worker_threads').then(({ Worker }) => {
           const worker = new Worker(workerSource, { eval: true, workerData: data });
@@ -160,44 +165,55 @@ export class ThreadPool {
   }
 
   /**
-   * Runs matmul kernel `kind` over `units` units, split across (at most `wanted`) threads; `args`
-   * are its arguments but the scratch address and the unit range (M, N, K, a and its 3 strides,
-   * b and its 3 strides, out, nb). Returns when every share is done.
+   * Runs matmul kernel `kind` over `units` units on (at most `wanted`) threads; `args` are its
+   * arguments but the scratch address and the unit range (M, N, K, a and its 3 strides, b and its
+   * 3 strides, out, nb). Returns when every unit is done.
    */
   runMatmul(kind: number, args: readonly number[], units: number, wanted = this.threads): void {
-    const threads = this.broken ? 1 : Math.min(wanted, this.threads, this.readyPrefix(), units);
+    const threads = this.broken ? 1 : Math.min(wanted, this.threads, units);
     const kernel = this.kernels[kind];
+    const [M, N, K, a, sab, sam, sak, b, sbb, sbk, sbn, out, nb] = args;
+    const scratch = this.ctl[SCRATCH];
     if (threads <= 1) {
-      kernel(...args.slice(0, 12), this.ctl[SCRATCH], args[12], 0, units);
+      kernel(M, N, K, a, sab, sam, sak, b, sbb, sbk, sbn, out, scratch, nb, 0, units);
       return;
     }
     const ctl = this.ctl;
-    ctl[KIND] = kind;
-    ctl[THREADS] = threads;
-    ctl[UNITS] = units;
-    for (let i = 0; i < 13; i++) ctl[ARGS + i] = args[i];
-    // every counted worker wakes and reports, whether or not it has a share
-    let counted = 0;
-    for (let id = 1; id < this.ready.length; id++) if (this.ready[id]) counted++;
-    Atomics.store(ctl, PENDING, counted);
-    Atomics.add(ctl, GEN, 1);
-    Atomics.notify(ctl, GEN);
-    kernel(...args.slice(0, 12), ctl[SCRATCH], args[12], 0, Math.floor(units / threads));
+    // post the job: the counter is odd while it is written (see the header)
+    Atomics.add(ctl, JOB, 1);
+    for (let i = 0; i < 13; i++) Atomics.store(ctl, ARGS + i, args[i]);
+    const first = Atomics.load(ctl, NEXT); // every unit of the jobs before is taken
+    Atomics.store(ctl, FIRST, first);
+    Atomics.store(ctl, UNITS, units);
+    Atomics.store(ctl, DONE, 0);
+    Atomics.store(ctl, KIND, kind);
+    Atomics.store(ctl, THREADS, threads);
+    Atomics.add(ctl, JOB, 1);
+    Atomics.notify(ctl, JOB);
+    // take units as the workers do, then wait for the ones they are computing
+    for (;;) {
+      const next = Atomics.load(ctl, NEXT);
+      const u = (next - first) | 0;
+      if (u >= units) break;
+      if (Atomics.compareExchange(ctl, NEXT, next, (next + 1) | 0) !== next) continue;
+      kernel(M, N, K, a, sab, sam, sak, b, sbb, sbk, sbn, out, scratch, nb, u, u + 1);
+      Atomics.add(ctl, DONE, 1);
+    }
     const deadline = Date.now() + WORKER_TIMEOUT_MS;
-    for (let p = Atomics.load(ctl, PENDING); p > 0; p = Atomics.load(ctl, PENDING)) {
+    for (let done = Atomics.load(ctl, DONE); done < units; done = Atomics.load(ctl, DONE)) {
       if (Date.now() > deadline) {
-        this.giveUp(`a worker thread did not finish its share of a matmul within ${WORKER_TIMEOUT_MS / 1000} s`);
+        this.giveUp(`a worker thread did not finish its part of a matmul within ${WORKER_TIMEOUT_MS / 1000} s`);
         break;
       }
-      if (this.canWait) Atomics.wait(ctl, PENDING, p, 1000);
+      if (this.canWait) Atomics.wait(ctl, DONE, done, 1000);
     }
     const failed = Atomics.exchange(ctl, FAILED, 0);
     if (failed) {
       const message = new TextDecoder().decode(new Uint8Array(this.errorText).slice()).replace(/\0+$/, '');
       this.giveUp(`worker thread ${failed} failed: ${message}`);
     }
-    // the result does not depend on who computes which share: redo the whole job here
-    if (this.broken) kernel(...args.slice(0, 12), ctl[SCRATCH], args[12], 0, units);
+    // the result does not depend on who computes which unit: redo the whole job here
+    if (this.broken) kernel(M, N, K, a, sab, sam, sak, b, sbb, sbk, sbn, out, scratch, nb, 0, units);
   }
 
   /**
@@ -220,6 +236,5 @@ export class ThreadPool {
   terminate(): void {
     for (const w of this.workers) w?.terminate();
     this.workers.length = 1;
-    this.ready.length = 1;
   }
 }
