@@ -9,26 +9,37 @@
  *   3. the tutorial MLP's training step (784-512-512-10, ReLU, cross-entropy, SGD lr 1e-3,
  *      batch 64) in samples/s: js, wasm, tfjs-wasm (`tf.variableGrads` + SGD) and PyTorch (run as
  *      a subprocess, bench/mlp-pytorch.py, when `import torch` works);
- *   4. the wasm heap's high-water mark over 2,000 training steps, which must stop growing.
+ *   4. the wasm heap's high-water mark over 2,000 training steps, which must stop growing;
+ *   5. tables 1 and 3 (wasm columns) again on the other build of the kernels: the relaxed-SIMD
+ *      build (fused multiply-adds in matmul) where this Node lacks relaxed SIMD (Node 20 has it
+ *      behind a flag), the plain one where it has it, run in a child process
+ *      `node --[no-]experimental-wasm-relaxed-simd`, which picks that build at load time.
  *
  * Each figure is the best of several timed batches after a warm-up (the machine is shared; the
  * best run is the one least disturbed). The MLP step uses raw Tensor ops (matmul, add, relu,
  * logSoftmax + gather, manual SGD under noGrad), so it depends on nothing in src/nn or src/optim.
  *
  * Options: --quick (fewer sizes and steps, for a smoke test), --steps N (heap steps, default 2000),
- * --json FILE (also write the tables to FILE, for the docs: see report.ts).
+ * --json FILE (also write the tables to FILE, for the docs: see report.ts). The child of part 5
+ * gets --other-build and PyTorch's figure (--pytorch SAMPLES_PER_S) and runs only its part.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
 import * as torch from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import { disposeStorage, getNumThreads, setNumThreads, wasmInfo } from '../src/backend/wasm/index.js';
-import { Report, type BenchTable } from './report.js';
+import { Report, type BenchReport, type BenchTable } from './report.js';
 
 const quick = process.argv.includes('--quick');
 const stepsArg = process.argv.indexOf('--steps');
 const heapSteps = stepsArg > 0 ? Number(process.argv[stepsArg + 1]) : quick ? 300 : 2000;
+/** Part 5's child process: tables 1 and 3 only, on the build the parent did not load. */
+const otherBuild = process.argv.includes('--other-build');
+const pytorchArg = process.argv.indexOf('--pytorch');
 
 // ---- timing -------------------------------------------------------------------------------------
 
@@ -82,8 +93,10 @@ registerTfGradients();
 const tfSimd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
 const tfThreads = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) as boolean;
 const info = wasmInfo();
-report.note(`Kindling wasm bench — Node ${process.version}, ${allThreads} cores`);
-report.note(`wasm: SIMD ${info.simd}, threads ${info.threads ? `yes (${allThreads})` : `no: ${info.threadsMissing}`}, reclaim ${info.heap.reclaim}`);
+/** Which build of the kernels the loader picked, and why. */
+const build = `build/${info.build} (relaxed SIMD ${info.relaxedSimd ? 'yes: matmul uses fused multiply-adds' : 'no'})`;
+report.note(`Kindling wasm bench — Node ${process.version}${otherBuild ? ` ${process.execArgv.filter((a) => a.includes('wasm')).join(' ')}` : ''}, ${allThreads} cores`);
+report.note(`wasm: ${build}, SIMD ${info.simd}, threads ${info.threads ? `yes (${allThreads})` : `no: ${info.threadsMissing}`}, reclaim ${info.heap.reclaim}`);
 report.note(
   `tfjs-wasm ${tf.version_core}: SIMD ${tfSimd}, threads ${tfThreads ? 'yes' : 'no (WASM_HAS_MULTITHREAD_SUPPORT is false in Node: its "all threads" column is 1 thread)'}`,
 );
@@ -93,7 +106,7 @@ console.log();
 
 const heapRows: string[][] = [];
 const heapReport: string[] = [];
-{
+if (!otherBuild) {
   const { step } = kindlingMlp('wasm');
   const marks = [1, 100, 200, 300, 500, 1000, 1500, 2000, 3000, 5000].filter((s) => s <= heapSteps);
   if (!marks.includes(heapSteps)) marks.push(heapSteps);
@@ -154,7 +167,7 @@ for (const n of sizes) {
   matmulRows.push({ n, js: jsSeconds && gflops(n, jsSeconds), wasm1, wasmAll, tf: tfG, wasm1T, wasmAllT, tfT: tfGT });
 }
 table(
-  '1. float32 matmul, GFLOP/s (c = a @ b, n x n; "ᵀ": c = a @ bᵀ with bᵀ a transposed view)',
+  `${otherBuild ? '5a' : '1'}. float32 matmul, GFLOP/s (c = a @ b, n x n; "ᵀ": c = a @ bᵀ with bᵀ a transposed view), wasm: build/${info.build}`,
   ['n', 'js', 'wasm 1t', `wasm ${allThreads}t`, 'tfjs-wasm', 'wasm 1t / tfjs', `wasm ${allThreads}t / 1t`, 'wasm 1t ᵀ', `wasm ${allThreads}t ᵀ`, 'tfjs ᵀ', 'wasm ᵀ / plain', 'wasm 1t / js'],
   matmulRows.map((r) => [
     String(r.n), fmt(r.js, 2), fmt(r.wasm1), fmt(r.wasmAll), fmt(r.tf), ratio(r.wasm1, r.tf), ratio(r.wasmAll, r.wasm1),
@@ -165,7 +178,7 @@ table(
 
 // ---- 2. add -------------------------------------------------------------------------------------
 
-{
+if (!otherBuild) {
   const n = 1 << 20;
   const gbps = (seconds: number) => (12 * n) / seconds / 1e9;
   const xJs = torch.randn([n]);
@@ -306,32 +319,75 @@ function pytorchMlp(): { samplesPerS: number; version: string; threads: number }
   return 'no python3 with torch found';
 }
 
+/** PyTorch's samples/s in table 3, which part 5 compares its own build with. */
+let pytorchSamples: number | undefined;
 {
   const samples = (seconds: number) => BATCH / seconds;
-  const jsStep = kindlingMlp('js').step;
-  const js = samples(secondsPer(jsStep, { samples: 1, batchMs: 1, warmupMs: 1 }));
+  const js = otherBuild ? undefined : samples(secondsPer(kindlingMlp('js').step, { samples: 1, batchMs: 1, warmupMs: 1 }));
   const wasmStep = kindlingMlp('wasm').step;
   await setNumThreads(1);
   const wasm1 = samples(secondsPer(wasmStep, { batchMs: 300, warmupMs: 500 }));
   await setNumThreads(allThreads);
   const wasmAll = samples(secondsPer(wasmStep, { batchMs: 300, warmupMs: 500 }));
-  const tfStep = tfjsMlp().step;
-  const tfS = samples(secondsPer(tfStep, { batchMs: 500, samples: 3, warmupMs: 300 }));
-  const pt = pytorchMlp();
-  const ptS = typeof pt === 'string' ? undefined : pt.samplesPerS;
-  table(
-    `3. MLP training step (784-512-512-10, ReLU, cross-entropy, SGD lr 1e-3, batch ${BATCH}), samples/s` +
-      (typeof pt === 'string' ? ` — PyTorch: ${pt}` : ` — PyTorch ${pt.version}, ${pt.threads} intra-op thread(s), its default`),
-    ['js', 'wasm 1t', `wasm ${allThreads}t`, 'tfjs-wasm', 'PyTorch', `wasm ${allThreads}t / PyTorch`, `wasm ${allThreads}t / tfjs`, `wasm ${allThreads}t / js`],
-    [[fmt(js, 0), fmt(wasm1, 0), fmt(wasmAll, 0), fmt(tfS, 0), fmt(ptS, 0), ratio(wasmAll, ptS), ratio(wasmAll, tfS), ratio(wasmAll, js)]],
-    { unit: 'samples/s', columns: ['js', 'wasm 1t', `wasm ${allThreads}t`, 'tfjs-wasm', 'PyTorch'] },
-  );
+  const mlpTitle = `MLP training step (784-512-512-10, ReLU, cross-entropy, SGD lr 1e-3, batch ${BATCH}), samples/s`;
+  if (otherBuild) {
+    const ptS = pytorchArg > 0 ? Number(process.argv[pytorchArg + 1]) : undefined;
+    table(
+      `5b. ${mlpTitle}, wasm: build/${info.build}; PyTorch: table 3's figure, from the same bench run`,
+      ['wasm 1t', `wasm ${allThreads}t`, 'PyTorch', `wasm ${allThreads}t / PyTorch`],
+      [[fmt(wasm1, 0), fmt(wasmAll, 0), fmt(ptS, 0), ratio(wasmAll, ptS)]],
+      { unit: 'samples/s', columns: ['wasm 1t', `wasm ${allThreads}t`, 'PyTorch'] },
+    );
+  } else {
+    const tfStep = tfjsMlp().step;
+    const tfS = samples(secondsPer(tfStep, { batchMs: 500, samples: 3, warmupMs: 300 }));
+    const pt = pytorchMlp();
+    pytorchSamples = typeof pt === 'string' ? undefined : pt.samplesPerS;
+    const ptS = pytorchSamples;
+    table(
+      `3. ${mlpTitle}, wasm: build/${info.build}` +
+        (typeof pt === 'string' ? ` — PyTorch: ${pt}` : ` — PyTorch ${pt.version}, ${pt.threads} intra-op thread(s), its default`),
+      ['js', 'wasm 1t', `wasm ${allThreads}t`, 'tfjs-wasm', 'PyTorch', `wasm ${allThreads}t / PyTorch`, `wasm ${allThreads}t / tfjs`, `wasm ${allThreads}t / js`],
+      [[fmt(js, 0), fmt(wasm1, 0), fmt(wasmAll, 0), fmt(tfS, 0), fmt(ptS, 0), ratio(wasmAll, ptS), ratio(wasmAll, tfS), ratio(wasmAll, js)]],
+      { unit: 'samples/s', columns: ['js', 'wasm 1t', `wasm ${allThreads}t`, 'tfjs-wasm', 'PyTorch'] },
+    );
+  }
 }
 
 // ---- 4. the heap over a long training run --------------------------------------------------------
 
-table(heapReport.join('\n'), ['step', 'high-water MiB', 'memory MiB', 'live MiB', 'collections', 'loss'], heapRows, {
-  unit: 'MiB',
-  columns: ['high-water MiB', 'live MiB'],
-});
+if (!otherBuild) {
+  table(heapReport.join('\n'), ['step', 'high-water MiB', 'memory MiB', 'live MiB', 'collections', 'loss'], heapRows, {
+    unit: 'MiB',
+    columns: ['high-water MiB', 'live MiB'],
+  });
+  runOtherBuild(pytorchSamples);
+}
+
+// ---- 5. the other build --------------------------------------------------------------------------
+
+/**
+ * Tables 1 and 3 again in a child Node whose V8 flag turns relaxed SIMD on (Node 20, where it is
+ * behind the flag) or off (where it ships), so the loader picks the other build. It prints its
+ * tables as it goes; they join this run's --json report.
+ */
+function runOtherBuild(pytorch: number | undefined): void {
+  const flag = info.relaxedSimd ? '--no-experimental-wasm-relaxed-simd' : '--experimental-wasm-relaxed-simd';
+  const dir = mkdtempSync(join(tmpdir(), 'kindling-bench-'));
+  const file = join(dir, 'other-build.json');
+  const args = [flag, '--import', 'tsx', 'bench/wasm.ts', '--other-build', '--json', file];
+  if (quick) args.push('--quick');
+  if (pytorch) args.push('--pytorch', String(pytorch));
+  console.log(`5. the other build of the kernels, in a child process: node ${flag} --import tsx bench/wasm.ts --other-build …\n`);
+  try {
+    // stderr only carries report.ts's "wrote FILE", unless the child fails
+    execFileSync(process.execPath, args, { stdio: ['ignore', 'inherit', 'pipe'] });
+    for (const t of (JSON.parse(readFileSync(file, 'utf8')) as BenchReport).tables) report.table(t);
+  } catch (error) {
+    report.note(`5. the other build did not run: ${(error as Error).message}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 report.save();
