@@ -5,14 +5,16 @@
  * Basic indexing (integers, slices, `null`, `'...'`) only changes a view's geometry, so it shares
  * storage. Advanced indexing (int or bool tensors) picks arbitrary elements: we compute the
  * storage offset of every picked element with integer tensor arithmetic, then `gather` them from
- * (or `scatter` them into) the storage seen as one flat vector. Reads and writes share that path.
+ * (or `scatter` them into) the storage seen as one flat vector. Reads and writes share that path,
+ * but for a write through one bool mask of a value that is the same at every true element, which
+ * is a `where` over the masked dims.
  *
  * Index values are checked where the device allows: a device that reads synchronously (js, wasm)
  * has the index read here and the error thrown at the call, as PyTorch does on the CPU; one that
  * cannot (webgpu) checks it in a kernel (`Backend.checkIndex`) and throws at the next read, as
- * CUDA's device-side asserts do (what a bad index wrote meanwhile is unspecified). Ops whose
- * result's shape depends on the values (a bool mask, nonzero, oneHot without numClasses) need them
- * on the CPU, so they refuse a webgpu tensor with a message that says what to do instead.
+ * CUDA's device-side asserts do (what a bad index wrote meanwhile is unspecified). What depends on
+ * the count of some values (a bool mask's true elements, nonzero, oneHot without numClasses) needs
+ * them on the CPU, so it refuses a webgpu tensor with a message that says what to do instead.
  */
 import { indexCheckMessage, indexCheckRange, type IndexCheck } from '../backend/backend.js';
 import { backendOf } from '../device.js';
@@ -61,13 +63,16 @@ function sliceRange({ start, stop, step = 1 }: Slice, size: number): { start: nu
 const dimsUsed = (item: IndexItem): number =>
   item === null || item === '...' ? 0 : item instanceof Tensor && item.dtype === 'bool' ? Math.max(item.ndim, 1) : 1;
 
-/** The result of the basic pass: a view, plus the advanced index tensors and which of its dims they index. */
+/**
+ * The result of the basic pass: a view, plus the advanced index tensors and the first of the view's
+ * dims each indexes (an int tensor indexes one, a bool mask as many as it has, at least one).
+ */
 interface BasicResult {
   view: Tensor;
   advanced: { dim: number; index: Tensor }[];
 }
 
-/** Applies integers, slices, `null` and `'...'` as a view, leaving tensor indices for the advanced pass. */
+/** Applies integers, slices, `null` and `'...'` as a view, leaving tensor indices (checked) for the advanced pass. */
 function basicIndex(x: Tensor, items: readonly IndexItem[]): BasicResult {
   const ellipses = items.filter((i) => i === '...').length;
   if (ellipses > 1) throw new RangeError('an index can only have a single ellipsis (...)');
@@ -99,12 +104,12 @@ function basicIndex(x: Tensor, items: readonly IndexItem[]): BasicResult {
       strides.push(x.stride(dim) * step);
       dim++;
     } else if (item instanceof Tensor) {
-      for (const index of item.dtype === 'bool' ? maskToIndices(item, x.shape.slice(dim), dim) : [item]) {
-        checkIndexTensor(index);
-        advanced.push({ dim: shape.length, index });
+      if (item.dtype === 'bool') checkMaskShape(item, x.shape.slice(dim), dim);
+      else checkIndexTensor(item);
+      advanced.push({ dim: shape.length, index: item });
+      for (let k = 0; k < dimsUsed(item); k++, dim++) {
         shape.push(x.shape[dim]);
         strides.push(x.stride(dim));
-        dim++;
       }
     } else {
       throw new TypeError(`index(): unsupported index ${String(item)}; use numbers, slice strings, '...', null or tensors`);
@@ -123,9 +128,12 @@ function checkIndexTensor(index: Tensor): void {
   }
 }
 
-/** A bool mask over k dims becomes k int index tensors (the coordinates of its true elements). */
-function maskToIndices(mask: Tensor, indexedShape: Shape, firstDim: number): Tensor[] {
-  const maskShape = mask.ndim === 0 ? [1] : mask.shape;
+/** The shape of a mask, whose dims cover as many of the indexed tensor's (a 0-d mask covers one of size 1). */
+const maskShapeOf = (mask: Tensor): Shape => (mask.ndim === 0 ? [1] : mask.shape);
+
+/** A bool mask must have the shape of the dims it covers, starting at `firstDim` of the indexed tensor. */
+function checkMaskShape(mask: Tensor, indexedShape: Shape, firstDim: number): void {
+  const maskShape = maskShapeOf(mask);
   maskShape.forEach((s, i) => {
     if (s !== indexedShape[i]) {
       throw new RangeError(
@@ -133,13 +141,17 @@ function maskToIndices(mask: Tensor, indexedShape: Shape, firstDim: number): Ten
       );
     }
   });
+}
+
+/** A bool mask over k dims becomes k int index tensors (the coordinates of its true elements), for dims `dim`, `dim + 1`, …. */
+function maskToIndices(mask: Tensor, dim: number): BasicResult['advanced'] {
   readOnCpu(
     mask,
     'indexing with a bool mask needs the mask on the CPU (it picks one element per true element)',
     "make the mask on 'js' or 'wasm' (it may index a tensor on any device), or keep the shape with torch.where or maskedFill",
   );
-  const coords = nonzero(mask.ndim === 0 ? mask.reshape(1) : mask);
-  return maskShape.map((_, k) => coords.index(':', k));
+  const coords = nonzero(mask.reshape(maskShapeOf(mask)));
+  return maskShapeOf(mask).map((_, k) => ({ dim: dim + k, index: coords.index(':', k) }));
 }
 
 /**
@@ -177,7 +189,8 @@ function wrapIndex(index: Tensor, size: number, dim: number): Tensor {
  * PyTorch's layout rule: when the indexed dims are adjacent the broadcast index dims replace them
  * in place; otherwise they go first.
  */
-function advancedOffsets({ view, advanced }: BasicResult): Tensor {
+function advancedOffsets({ view, advanced: items }: BasicResult): Tensor {
+  const advanced = items.flatMap((a) => (a.index.dtype === 'bool' ? maskToIndices(a.index, a.dim) : [a]));
   let indexShape: number[];
   try {
     indexShape = broadcastShapes(...advanced.map((a) => a.index.shape));
@@ -259,6 +272,13 @@ function writeIndexed(x: Tensor, items: readonly IndexItem[], value: Tensor, acc
     bumpVersion(x);
     return x;
   }
+  const masked = maskedWrite(basic, v.shape);
+  if (masked) {
+    const target = basic.view;
+    const values = v.reshape(masked.valueShape);
+    write(target, where(masked.mask, accumulate ? target.add(values) : values, target));
+    return x;
+  }
   checkWritable(basic.view);
   const offsets = basic.advanced.length ? advancedOffsets(basic) : basicOffsets(basic.view);
   if (!broadcastsTo(v.shape, offsets.shape)) {
@@ -270,6 +290,37 @@ function writeIndexed(x: Tensor, items: readonly IndexItem[], value: Tensor, acc
   backendOf(x.device).scatter(flatStorage(x)._view, 0, offsets.reshape(-1)._view, src._view, accumulate);
   bumpVersion(x);
   return x;
+}
+
+/**
+ * A write through one bool mask, `x[..., mask, ...] = v`, where `v` is the same for every true
+ * element (its dim facing their count is 1 or missing): that is `where(mask, v, x)` on the view,
+ * which needs no count of the true elements, so no read of the mask (webgpu cannot read one
+ * synchronously). Gives the mask and `v`'s shape placed to broadcast against the view, or
+ * undefined when the write is not of that form.
+ */
+function maskedWrite({ view, advanced }: BasicResult, valueShape: Shape): { mask: Tensor; valueShape: number[] } | undefined {
+  if (advanced.length !== 1 || advanced[0].index.dtype !== 'bool') return undefined;
+  const { dim, index: mask } = advanced[0];
+  const maskShape = maskShapeOf(mask);
+  const after = view.ndim - dim - maskShape.length;
+  // the indexed result is [...before, count, ...after]: `v`'s dim facing `count` becomes 1s facing the mask
+  const facing = valueShape.length - after - 1;
+  if (facing >= 0 && valueShape[facing] !== 1) return undefined;
+  const placed = facing < 0 ? [...valueShape] : [...valueShape.slice(0, facing), ...maskShape.map(() => 1), ...valueShape.slice(facing + 1)];
+  if (!broadcastsTo(placed, view.shape)) return undefined;
+  return { mask: mask.reshape([...maskShape, ...Array<number>(after).fill(1)]).to(view.device), valueShape: placed };
+}
+
+/**
+ * The gradient of the value written by `indexPut`: the output's gradient `g` read through the
+ * index and summed to the value's shape (for a masked write, the sum of `g` where the mask is true).
+ */
+function writtenValueGrad(g: Tensor, items: readonly IndexItem[], shape: Shape): Tensor {
+  const basic = basicIndex(g, items);
+  const masked = maskedWrite(basic, shape);
+  if (masked) return sumToShape(where(masked.mask, basic.view, 0), masked.valueShape).reshape(shape);
+  return sumToShape(index(g, items), shape);
 }
 
 /**
@@ -289,10 +340,7 @@ function put(name: string, x: Tensor, items: readonly IndexItem[], value: Tensor
   checkSameDevice(x, v);
   const out = noGrad(() => writeIndexed(x.clone(), items, v, accumulate));
   const [shape, dtype] = [v.shape, v.dtype];
-  return record(name, [x, v], out, (g) => [
-    accumulate ? g : indexPut(g, items, 0),
-    sumToShape(index(g, items), shape).to(dtype),
-  ]);
+  return record(name, [x, v], out, (g) => [accumulate ? g : indexPut(g, items, 0), writtenValueGrad(g, items, shape).to(dtype)]);
 }
 
 /**

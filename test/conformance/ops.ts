@@ -28,10 +28,33 @@ export function skipReason(device: Device, c: Case): string | undefined {
 function shapeFromValues(c: Case): string | undefined {
   if (isError(c.expected)) return undefined;
   const items = c.op === 'index' ? c.args : c.op === 'indexPut_' ? (c.args[0] as unknown[]) : [];
-  const isMask = (a: unknown) => a !== null && typeof a === 'object' && 'input' in a && c.inputs[(a as { input: number }).input].dtype === 'bool';
-  if (items.some(isMask)) return 'webgpu: a bool mask index picks one element per true element (nonzero), a shape only a synchronous read can tell';
+  if (items.some((a) => isInput(a) && c.inputs[a.input].dtype === 'bool') && (c.op === 'index' || !writesAlongMask(c))) {
+    return 'webgpu: a bool mask index picks one element per true element (nonzero), a shape only a synchronous read can tell';
+  }
   if (c.op === 'oneHot' && (c.args[0] ?? -1) === -1) return 'webgpu: oneHot without numClasses has the largest label + 1 classes, a shape only a synchronous read can tell';
   return undefined;
+}
+
+const isInput = (a: unknown): a is { input: number } => a !== null && typeof a === 'object' && 'input' in a;
+
+/**
+ * Whether an indexPut_ through a bool mask writes the same value at every true element: the mask
+ * is its only tensor item, and the value's dim facing the count of true elements is 1 or missing.
+ * Then it is a `where` over the masked dims (src/ops/indexing.ts), with no count to read.
+ */
+function writesAlongMask(c: Case): boolean {
+  const [items, value] = c.args as [unknown[], unknown];
+  const mask = items.findIndex(isInput);
+  if (items.filter(isInput).length !== 1) return false;
+  if (!isInput(value)) return true;
+  // the dims of x after the mask's: those of the items after it, and the ones no item names unless '...' stands before it
+  const used = (a: unknown) => (a === null || a === '...' ? 0 : isInput(a) ? Math.max(c.inputs[a.input].shape.length, 1) : 1);
+  const sum = (list: unknown[]) => list.reduce<number>((n, a) => n + used(a), 0);
+  const unnamed = makeInput(c.inputs[0], 'js').ndim - sum(items);
+  const after = sum(items.slice(mask + 1)) + (items.indexOf('...') >= 0 && items.indexOf('...') < mask ? 0 : unnamed);
+  const valueShape = makeInput(c.inputs[value.input], 'js').shape;
+  const facing = valueShape.length - after - 1;
+  return facing < 0 || valueShape[facing] === 1;
 }
 
 const isError = (e: Expected): e is ErrorResult => typeof e === 'object' && e !== null && 'error' in e;

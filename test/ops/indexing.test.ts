@@ -195,15 +195,40 @@ describe.each(devices)('advanced indexing on %s', (device) => {
     await expectClose(x, untouched, { rtol: 0, atol: 0 });
   });
 
-  (readsSync(device) ? it : it.skip).prop([tensorArb('float64', shapeArb({ minDims: 1, maxDims: 3 })), fc.double({ min: -5, max: 5, noNaN: true })], { numRuns: 60 })(
-    'indexPut_ with a bool mask writes where the mask is true',
-    async (c, value) => {
+  // (a value that is the same at every true element is a `where`: no read of the mask, so on webgpu too)
+  const widest = floatDTypes(device).at(-1)!;
+  it.prop([tensorArb(widest, shapeArb({ minDims: 1, maxDims: 3 })), fc.integer({ min: -5, max: 5 }), fc.boolean()], { numRuns: 60 })(
+    'indexPut_ with a bool mask writes (or adds) where the mask is true',
+    async (c, value, accumulate) => {
       if (c.layout?.expanded.some(Boolean)) return;
       const x = c.make(device);
-      x.indexPut_([x.gt(0)], value);
-      await expectClose(x, { shape: c.shape, data: c.ref.data.map((v) => (v > 0 ? value : v)) }, { rtol: 0, atol: 0 });
+      const out = accumulate ? torch.indexPut(x, [x.gt(0)], value, true) : x.indexPut_([x.gt(0)], value);
+      const sum = (v: number) => (widest === 'float32' ? Math.fround(v + value) : v + value);
+      await expectClose(out, { shape: c.shape, data: c.ref.data.map((v) => (v > 0 ? (accumulate ? sum(v) : value) : v)) }, { rtol: 0, atol: 0 });
     },
   );
+
+  vit('indexPut_ through a bool mask broadcasts a value along the true elements, and its gradient sums over them', async () => {
+    const x = torch.arange(12, { dtype: 'float32', device }).reshape(3, 4);
+    const rows = torch.tensor([true, false, true], { device });
+    const v = torch.tensor([10, 20, 30, 40], { dtype: 'float32', device, requiresGrad: true });
+    const out = torch.indexPut(x, [rows], v);
+    await expectClose(out, [[10, 20, 30, 40], [4, 5, 6, 7], [10, 20, 30, 40]]);
+    expect(out.gradFn?.name).toBe('IndexPutBackward0');
+    out.backward(torch.arange(12, { dtype: 'float32', device }).reshape(3, 4));
+    await expectClose(v.grad!, [8, 10, 12, 14]); // rows 0 and 2 of the upstream gradient, summed
+    const columns = torch.tensor([false, true, true, false], { device });
+    await expectClose(torch.indexPut(x, [':', columns], torch.tensor([[-1], [-2], [-3]], { dtype: 'float32', device }), true), [[0, 0, 1, 3], [4, 3, 4, 7], [8, 6, 7, 11]]);
+    await expectClose(torch.indexPut(x, [null, '...', columns], torch.tensor([[100]], { dtype: 'float32', device })), [[0, 100, 100, 3], [4, 100, 100, 7], [8, 100, 100, 11]]);
+    if (readsSync(device)) {
+      // a value with one entry per true element needs their count
+      await expectClose(torch.indexPut(x, [rows], torch.tensor([[1], [2]], { dtype: 'float32', device })), [[1, 1, 1, 1], [4, 5, 6, 7], [2, 2, 2, 2]]);
+    } else {
+      expect(() => torch.indexPut(x, [rows], torch.tensor([[1], [2]], { dtype: 'float32', device }))).toThrow(
+        'indexing with a bool mask needs the mask on the CPU (it picks one element per true element), and a webgpu tensor cannot be read synchronously',
+      );
+    }
+  });
 
   vit('several index tensors broadcast together and place their dims like PyTorch', async () => {
     // each expected value printed by PyTorch 1.13 for x = torch.arange(24).reshape(2, 3, 4)
@@ -260,12 +285,12 @@ describe.each(devices)('advanced indexing on %s', (device) => {
     const x = torch.arange(6, { device }).reshape(2, 3);
     const mask = torch.tensor([[true, false, true], [false, false, true]]); // on js
     await expectClose(x.index(mask), [0, 2, 5]);
-    await expectClose(x.clone().indexPut_([mask], -1), [[-1, 1, -1], [3, 4, -1]]);
+    await expectClose(x.clone().indexPut_([mask], torch.tensor([-1, -2, -3], { device })), [[-1, 1, -2], [3, 4, -3]]);
     if (readsSync(device)) return;
     const onDevice = mask.to(device);
     const message = "indexing with a bool mask needs the mask on the CPU (it picks one element per true element), and a webgpu tensor cannot be read synchronously: make the mask on 'js' or 'wasm'";
     expect(() => x.index(onDevice)).toThrow(message);
-    expect(() => x.clone().indexPut_([onDevice], 0)).toThrow(message);
+    expect(() => x.clone().indexPut_([onDevice], torch.tensor([-1, -2, -3], { device }))).toThrow(message);
     // the mask's shape is checked first, as everywhere
     expect(() => x.index(torch.tensor([true], { device }))).toThrow('The shape of the mask [1] at index 0 does not match the shape of the indexed tensor [2, 3] at index 0');
   });
