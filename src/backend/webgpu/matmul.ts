@@ -5,25 +5,29 @@
  * memory) does 2 loads per multiply-add and is bound by memory bandwidth. Here a workgroup owns a
  * BM×BN block of the output. For each step of BK along k it copies a BM×BK tile of a and a BK×BN
  * tile of b into workgroup (shared) memory — consecutive threads on consecutive addresses, so the
- * loads coalesce — then every thread computes a TM×TN block of outputs from the tiles: per k it
- * loads TM/4 + TN/4 vec4 from shared memory and does TM·TN multiply-adds, and each global element
- * is loaded once per BM (or BN) uses instead of once per use.
+ * loads coalesce — then every thread computes a TM×TN block of outputs from the tiles: per 4 steps
+ * of k it loads TM + TN vec4 from shared memory and does 4·TM·TN multiply-adds, and each global
+ * element is loaded once per BM (or BN) uses instead of once per use.
  *
  * Two shapes of tile, chosen by the size of the product (`tileFor`):
  * - 64×64 with 4×4 per thread (16 accumulators, 8 KiB of tiles): enough workgroups to fill a GPU
  *   for mid-sized products, and within WebGPU's guaranteed 16 KiB of workgroup memory.
- *   On an H100 this shape measured 22–28 TFLOP/s for n = 1024…4096 (shared/device/README.md).
- * - 128×128 with 8×8 per thread (64 accumulators): twice the multiply-adds per shared-memory load
- *   (16 per vec4 instead of 8), which is what a large product on a big GPU is limited by.
- * A thread's rows are not contiguous: it owns vec4 rows ty, ty + TY, … of the tile (TY threads
- * down), so that neighbouring threads read neighbouring 16-byte words of shared memory at each k.
+ * - 128×128 with 8×8 per thread (64 accumulators): twice the multiply-adds per shared-memory load,
+ *   for products big enough to give every multiprocessor several workgroups anyway.
+ * On an H200 (bench/gpu.ts, two runs) they reach 15–17 (64×64) and 10–11 (128×128) TFLOP/s at
+ * n = 1024, 27–32 and 29–30 at n = 2048 and 4096; cuBLAS does 37, 50 and 50. Other shapes of tile
+ * (64×128, 128×64, k steps of 8 to 32) and loading the next k-step into registers while the
+ * current one computes all measured within that spread, so the template stays this simple.
+ * A thread's rows are not contiguous: it owns rows 4·ty…4·ty+3 of every group of 4·TY rows, so
+ * that neighbouring threads read neighbouring 16-byte words of shared memory.
  * The accumulators are separate named variables, written out by the generator, so the compiler
  * keeps them in registers (an array indexed in a loop may be spilled to memory).
  *
- * Tiles are stored k-major as vec4 rows, so a thread reads 4 rows of a or 4 columns of b with one
- * 16-byte load. Edges (M, N, K not multiples of the tile) load zeros. When a and b are row-major
- * with rows a multiple of 4 long, a second variant loads global memory as vec4 too (one 16-byte
- * load instead of four) and stores vec4 results, which is what most matmuls in a model are.
+ * a's tile is stored as [m][k / 4] and b's as [k][n / 4], in vec4: at each group of 4 k a thread
+ * loads one vec4 per row of a and one per k and column group of b. Edges (M, N, K not multiples
+ * of the tile) load zeros. When a and b are row-major with rows a multiple of 4 long, a second
+ * variant loads global memory as vec4 too (one 16-byte load instead of four) and stores vec4
+ * results, which is what most matmuls in a model are.
  */
 import { numelOf } from '../../shape.js';
 import { Params } from './layout.js';
@@ -73,77 +77,59 @@ function matmulBindings(t: string, vector: boolean): Binding[] {
  * Parameters: [0] B, [1] M, [2] K, [3] N, [4] a offset, [5..8) a strides (batch, m, k),
  * [8] b offset, [9..12) b strides (batch, k, n), [12] first batch of this dispatch.
  */
-function matmulWgsl(t: string, vectorLoads: boolean, tile: Tile): string {
+function matmulWgsl(t: string, vector: boolean, tile: Tile): string {
   const { BM, BN, BK, TM, TN } = tile;
   const TX = BN / TN; // threads across
   const TY = BM / TM; // threads down
   const T = TX * TY;
-  const HM = TM / 4; // vec4 rows of a per thread
   const HN = TN / 4; // vec4 columns of b per thread
-  if (TM % 4 || TN % 4 || BK % 4 || ((BM * BK) / 4) % T || ((BN * BK) / 4) % T) {
+  const w = vector ? 4 : 1; // elements per global load
+  const loadsA = (BM * BK) / w / T; // global loads per thread per k-step
+  const loadsB = (BN * BK) / w / T;
+  if (TM % 4 || TN % 4 || BK % 4 || !Number.isInteger(loadsA) || !Number.isInteger(loadsB)) {
     throw new RangeError(`webgpu matmul: tiling ${tileName(tile)} does not split evenly over its ${T} threads`);
   }
-  // How each thread fills its share of the two tiles for the k-step starting at k0.
-  const loadTiles = vectorLoads
-    ? /* wgsl */ `
-    // a: BM rows × ${BK / 4} vec4 of k, ${(BM * BK) / 4 / T} vec4 load(s) a thread, stored transposed
-    for (var q = 0u; q < ${(BM * BK) / 4 / T}u; q++) {
-      let e = lid + q * ${T}u;
-      let m = e / ${BK / 4}u;
-      let kq = e % ${BK / 4}u;
+  const reg = vector ? `vec4<${t}>` : t;
+  // Load q of a thread fetches element(s) e = lid + q·T of a tile from global memory (consecutive
+  // threads read consecutive k along a row of a, consecutive columns along a row of b, so the loads
+  // coalesce) and stores them in the tile: a as [m][k / 4] (a vec4 holds 4 consecutive k), b as [k][n / 4].
+  const loadA = (q: number) => /* wgsl */ `
+    {
+      let e = lid + ${q * T}u;
+      let m = e / ${BK / w}u;
+      let k = (e % ${BK / w}u) * ${w}u;
       let gm = row0 + m;
-      let gk = k0 + kq * 4u;
-      var v = vec4<${t}>();
-      if (gm < M && gk < K) { v = matA[u32(aBase + i32(gm) * prm(6u) + i32(gk)) / 4u]; }
-      tileA[kq * 4u][m / 4u][m % 4u] = v.x;
-      tileA[kq * 4u + 1u][m / 4u][m % 4u] = v.y;
-      tileA[kq * 4u + 2u][m / 4u][m % 4u] = v.z;
-      tileA[kq * 4u + 3u][m / 4u][m % 4u] = v.w;
-    }
-    // b: BK rows of k × ${BN / 4} vec4 of columns, ${(BN * BK) / 4 / T} vec4 load(s) a thread
-    for (var q = 0u; q < ${(BN * BK) / 4 / T}u; q++) {
-      let e = lid + q * ${T}u;
-      let kb = e / ${BN / 4}u;
-      let nq = e % ${BN / 4}u;
-      let gk = k0 + kb;
-      let gn = col0 + nq * 4u;
-      var v = vec4<${t}>();
-      if (gk < K && gn < N) { v = matB[u32(bBase + i32(gk) * prm(10u) + i32(gn)) / 4u]; }
-      tileB[kb][nq] = v;
-    }`
-    : /* wgsl */ `
-    for (var q = 0u; q < ${(BM * BK) / T}u; q++) {
-      let e = lid + q * ${T}u;
-      // a tile, BM × BK: consecutive threads read consecutive k (along a row of a row-major a)
-      let m = e / ${BK}u;
-      let k = e % ${BK}u;
-      var va = ${t}(0);
-      if (row0 + m < M && k0 + k < K) { va = matA[aBase + i32(row0 + m) * prm(6u) + i32(k0 + k) * prm(7u)]; }
-      tileA[k][m / 4u][m % 4u] = va;
-    }
-    for (var q = 0u; q < ${(BN * BK) / T}u; q++) {
-      let e = lid + q * ${T}u;
-      // b tile, BK × BN: consecutive threads read consecutive columns
-      let kb = e / ${BN}u;
-      let n = e % ${BN}u;
-      var vb = ${t}(0);
-      if (k0 + kb < K && col0 + n < N) { vb = matB[bBase + i32(k0 + kb) * prm(10u) + i32(col0 + n) * prm(11u)]; }
-      tileB[kb][n / 4u][n % 4u] = vb;
+      let gk = k0 + k;
+      var v = ${reg}();
+      if (gm < M && gk < K) { v = ${vector ? `matA[u32(aBase + i32(gm) * prm(6u) + i32(gk)) / 4u]` : `matA[aBase + i32(gm) * prm(6u) + i32(gk) * prm(7u)]`}; }
+      ${vector ? 'tileA[m][k / 4u] = v;' : 'tileA[m][k / 4u][k % 4u] = v;'}
     }`;
-  // accumulator acc_h_r_j: row 4·(ty + h·TY) + r of the tile, vec4 column tx + j·TX
-  const accs: string[] = [];
-  for (let h = 0; h < HM; h++) for (let r = 0; r < 4; r++) for (let j = 0; j < HN; j++) accs.push(`acc_${h}_${r}_${j}`);
+  const loadB = (q: number) => /* wgsl */ `
+    {
+      let e = lid + ${q * T}u;
+      let k = e / ${BN / w}u;
+      let n = (e % ${BN / w}u) * ${w}u;
+      let gk = k0 + k;
+      let gn = col0 + n;
+      var v = ${reg}();
+      if (gk < K && gn < N) { v = ${vector ? `matB[u32(bBase + i32(gk) * prm(10u) + i32(gn)) / 4u]` : `matB[bBase + i32(gk) * prm(10u) + i32(gn) * prm(11u)]`}; }
+      ${vector ? 'tileB[k][n / 4u] = v;' : 'tileB[k][n / 4u][n % 4u] = v;'}
+    }`;
+  // accumulator acc_i_j: row 4·(ty + ⌊i/4⌋·TY) + i mod 4 of the tile, vec4 column tx + j·TX
+  const rows = Array.from({ length: TM }, (_, i) => i);
+  const cols = Array.from({ length: HN }, (_, j) => j);
+  const rowOf = (i: number) => `${4 * Math.floor(i / 4) * TY + (i % 4)}u + lid3.y * 4u`;
   const comp = 'xyzw';
-  const store = (h: number, r: number, j: number) => {
-    const gm = `row0 + ${4 * h * TY}u + lid3.y * 4u + ${r}u`;
+  const store = (i: number, j: number) => {
+    const gm = `row0 + ${rowOf(i)}`;
     const gn = `col0 + ${4 * j * TX}u + lid3.x * 4u`;
-    return vectorLoads
-      ? `  if (${gm} < M && ${gn} < N) { dst[(outBase + (${gm}) * N + ${gn}) / 4u] = acc_${h}_${r}_${j}; }`
-      : unroll(4, (c) => `  if (${gm} < M && ${gn} + ${c}u < N) { dst[outBase + (${gm}) * N + ${gn} + ${c}u] = acc_${h}_${r}_${j}.${comp[c]}; }`);
+    return vector
+      ? `  if (${gm} < M && ${gn} < N) { dst[(outBase + (${gm}) * N + ${gn}) / 4u] = acc_${i}_${j}; }`
+      : unroll(4, (c) => `  if (${gm} < M && ${gn} + ${c}u < N) { dst[outBase + (${gm}) * N + ${gn} + ${c}u] = acc_${i}_${j}.${comp[c]}; }`);
   };
   return /* wgsl */ `
-${bindingsWgsl(matmulBindings(t, vectorLoads))}
-var<workgroup> tileA: array<array<vec4<${t}>, ${BM / 4}>, ${BK}>; // [k][m / 4][m % 4]
+${bindingsWgsl(matmulBindings(t, vector))}
+var<workgroup> tileA: array<array<vec4<${t}>, ${BK / 4}>, ${BM}>; // [m][k / 4][k % 4]
 var<workgroup> tileB: array<array<vec4<${t}>, ${BN / 4}>, ${BK}>; // [k][n / 4][n % 4]
 
 @compute @workgroup_size(${TX}, ${TY})
@@ -156,19 +142,20 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let col0 = wid.x * ${BN}u;
   let aBase = prm(4u) + i32(batch) * prm(5u);
   let bBase = prm(8u) + i32(batch) * prm(9u);
-${accs.map((name) => `  var ${name} = vec4<${t}>();`).join('\n')}
+${rows.flatMap((i) => cols.map((j) => `  var acc_${i}_${j} = vec4<${t}>();`)).join('\n')}
   for (var k0 = 0u; k0 < K; k0 += ${BK}u) {
-    ${loadTiles}
+${unroll(loadsA, loadA)}
+${unroll(loadsB, loadB)}
     workgroupBarrier();
-    for (var k = 0u; k < ${BK}u; k++) {
-${unroll(HM, (h) => `      let a${h} = tileA[k][lid3.y + ${h * TY}u];`)}
-${unroll(HN, (j) => `      let b${j} = tileB[k][lid3.x + ${j * TX}u];`)}
-${accs.map((name) => { const [, h, r, j] = name.split('_'); return `      ${name} += a${h}.${comp[Number(r)]} * b${j};`; }).join('\n')}
+    for (var kq = 0u; kq < ${BK / 4}u; kq++) {
+${rows.map((i) => `      let a${i} = tileA[${rowOf(i)}][kq];`).join('\n')}
+${unroll(4, (kk) => `${cols.map((j) => `      let b${kk}_${j} = tileB[kq * 4u + ${kk}u][lid3.x + ${j * TX}u];`).join('\n')}
+${rows.flatMap((i) => cols.map((j) => `      acc_${i}_${j} += a${i}.${comp[kk]} * b${kk}_${j};`)).join('\n')}`)}
     }
     workgroupBarrier();
   }
   let outBase = batch * M * N;
-${accs.map((name) => { const [, h, r, j] = name.split('_').map(Number); return store(h, r, j); }).join('\n')}
+${rows.flatMap((i) => cols.map((j) => store(i, j))).join('\n')}
 }
 `;
 }
