@@ -9,7 +9,7 @@
  *   for jc in N step NC             B block: KC x NC, about 1 MiB  -> L2
  *     for pc in K step KC
  *       pack B[pc:pc+KC, jc:jc+NC] into panels NR columns wide
- *       for each row block ic (MC rows) this thread owns
+ *       for each row block ic (MC rows) of this call's units
  *         pack A[ic:ic+MC, pc:pc+KC] into panels MR rows tall    -> L2
  *         for jr in NC step NR      one B panel, KC x NR            -> L1
  *           for ir in MC step MR    one A panel, MR x KC
@@ -70,7 +70,7 @@ export function matmulScratchBytes(): i32 {
   return KC * NC * 4 + MC * KC * 8 + 256;
 }
 
-/** Rows of C in one unit of work (threads take contiguous ranges of units). */
+/** Rows of C in one unit of work (threads take units one at a time: src/backend/wasm/threads.ts). */
 export function matmulUnitRows(): i32 {
   return MC;
 }
@@ -209,8 +209,8 @@ function kernel32(kc: i32, a: usize, b: usize, c: usize, ldc: usize, add: bool):
 /**
  * float32 batched matmul over the units [unitStart, unitEnd). C is cut into tiles of MC rows by
  * `nb` columns; unit u is tile (u % rowBlocks) of column block ((u / rowBlocks) % colBlocks) of
- * batch u / (rowBlocks * colBlocks), rows fastest so that one thread's consecutive units share
- * the packed B block. Strides count elements; pointers are bytes. `scratch` is this thread's
+ * batch u / (rowBlocks * colBlocks), rows fastest so that consecutive units in one call (a whole
+ * product on one thread) share the packed B block. Strides count elements; pointers are bytes. `scratch` is this thread's
  * private packing area (matmulScratchBytes()).
  */
 export function matmulF32(
@@ -364,8 +364,8 @@ function kernel64(kc: i32, a: usize, b: usize, c: usize, ldc: usize, add: bool):
 /**
  * float64 batched matmul over the units [unitStart, unitEnd). C is cut into tiles of MC rows by
  * `nb` columns; unit u is tile (u % rowBlocks) of column block ((u / rowBlocks) % colBlocks) of
- * batch u / (rowBlocks * colBlocks), rows fastest so that one thread's consecutive units share
- * the packed B block. Strides count elements; pointers are bytes. `scratch` is this thread's
+ * batch u / (rowBlocks * colBlocks), rows fastest so that consecutive units in one call (a whole
+ * product on one thread) share the packed B block. Strides count elements; pointers are bytes. `scratch` is this thread's
  * private packing area (matmulScratchBytes()).
  */
 export function matmulF64(
