@@ -19,7 +19,7 @@ export {
 } from './device.js';
 export { type Shape, broadcastShapes } from './shape.js';
 export { Generator, manualSeed, defaultGenerator } from './random.js';
-export type { Backend, View, UnaryOp, BinaryOp, ReduceOp, ArgReduceOp } from './backend/backend.js';
+export type { Backend, View, UnaryOp, BinaryOp, ReduceOp, ArgReduceOp, IndexCheck } from './backend/backend.js';
 export {
   tensor,
   fromTypedArray,

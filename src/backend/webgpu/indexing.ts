@@ -80,7 +80,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 }
 `;
 
-function params(index: GpuView, userDim: number, xOffset: number, layout: ReturnType<typeof layoutAround>, size: number, srcOffset = 0): Int32Array {
+function params(index: GpuView, userDim: number, xOffset: number, layout: ReturnType<typeof layoutAround>, size: number, srcOffset = 0): Params['values'] {
   const p = new Params()
     .set(0, numelOf(index.shape), layout.shape.length, layout.dim, size, xOffset, index.offset, srcOffset, userDim)
     .set(8, ...layout.shape)
