@@ -199,9 +199,9 @@ async function tilingAgrees(tile: Tile): Promise<boolean> {
 /** The tilings the backend has, and other shapes of tile worth knowing about on this GPU. */
 const CANDIDATES: Record<string, Tile> = {
   ...TILES,
+  'large, one stage': { ...TILES.large, pipeline: false },
   '64×128 k16': { BM: 64, BN: 128, BK: 16, TM: 4, TN: 8 },
   '128×64 k16': { BM: 128, BN: 64, BK: 16, TM: 8, TN: 4 },
-  '128×128 k16': { BM: 128, BN: 128, BK: 16, TM: 8, TN: 8 },
 };
 
 // ---- 2. the MLP training step ---------------------------------------------------------------------

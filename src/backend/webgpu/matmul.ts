@@ -13,11 +13,14 @@
  * - 64×64 with 4×4 per thread (16 accumulators, 8 KiB of tiles): enough workgroups to fill a GPU
  *   for mid-sized products, and within WebGPU's guaranteed 16 KiB of workgroup memory.
  * - 128×128 with 8×8 per thread (64 accumulators): twice the multiply-adds per shared-memory load,
- *   for products big enough to give every multiprocessor several workgroups anyway.
- * On an H200 (bench/gpu.ts, two runs) they reach 15–17 (64×64) and 10–11 (128×128) TFLOP/s at
- * n = 1024, 27–32 and 29–30 at n = 2048 and 4096; cuBLAS does 37, 50 and 50. Other shapes of tile
- * (64×128, 128×64, k steps of 8 to 32) and loading the next k-step into registers while the
- * current one computes all measured within that spread, so the template stays this simple.
+ *   for products big enough to give every multiprocessor several workgroups anyway. It keeps two
+ *   stages of tiles (16 KiB): the next k-step's global loads go out before the current step's
+ *   multiply-adds and land in the other stage after them, so their latency hides behind the
+ *   arithmetic and one barrier a step suffices.
+ * On an H200 (bench/gpu.ts, three runs) the 64×64 tiling reaches 15–19 TFLOP/s at n = 1024 and
+ * 27–32 at n = 2048 and 4096; the 128×128 one 29–30 with one stage and 31–33 with two; cuBLAS does
+ * 37, 50 and 51. Other shapes (64×128, 128×64, k steps of 16 and 32), two stages for the small
+ * tile (26–27 at 4096) and writing the k loop out in full (within noise) did not do better.
  * A thread's rows are not contiguous: it owns rows 4·ty…4·ty+3 of every group of 4·TY rows, so
  * that neighbouring threads read neighbouring 16-byte words of shared memory.
  * The accumulators are separate named variables, written out by the generator, so the compiler
@@ -42,11 +45,15 @@ export interface Tile {
   BK: number;
   TM: number;
   TN: number;
+  /** Two stages of tiles: the next k-step loads while this one computes (one barrier a step). */
+  pipeline?: boolean;
+  /** Write the k loop within a step out in full. */
+  unrollK?: boolean;
 }
 
 export const TILES = {
   small: { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4 },
-  large: { BM: 128, BN: 128, BK: 8, TM: 8, TN: 8 },
+  large: { BM: 128, BN: 128, BK: 8, TM: 8, TN: 8, pipeline: true, unrollK: true },
 } satisfies Record<string, Tile>;
 
 /** The tiling for a product: the large tile once it still gives the GPU enough workgroups. */
@@ -55,10 +62,10 @@ export function tileFor(B: number, M: number, N: number): Tile {
   return B * Math.ceil(M / large.BM) * Math.ceil(N / large.BN) >= 256 ? large : TILES.small;
 }
 
-const tileName = ({ BM, BN, BK, TM, TN }: Tile) => `${BM}x${BN}k${BK}t${TM}x${TN}`;
+const tileName = ({ BM, BN, BK, TM, TN, pipeline, unrollK }: Tile) => `${BM}x${BN}k${BK}t${TM}x${TN}${pipeline ? 'p' : ''}${unrollK ? 'u' : ''}`;
 
 /** Workgroup memory a tiling needs, in bytes (both tiles, 4-byte elements). */
-export const tileBytes = ({ BM, BN, BK }: Tile) => BK * (BM + BN) * 4;
+export const tileBytes = ({ BM, BN, BK, pipeline }: Tile) => (pipeline ? 2 : 1) * BK * (BM + BN) * 4;
 
 /** `count` copies of `line(i)`, one per line: the unrolled code of the generator. */
 const unroll = (count: number, line: (i: number) => string) => Array.from({ length: count }, (_, i) => line(i)).join('\n');
@@ -90,36 +97,55 @@ function matmulWgsl(t: string, vector: boolean, tile: Tile): string {
     throw new RangeError(`webgpu matmul: tiling ${tileName(tile)} does not split evenly over its ${T} threads`);
   }
   const reg = vector ? `vec4<${t}>` : t;
-  // Load q of a thread fetches element(s) e = lid + q·T of a tile from global memory (consecutive
-  // threads read consecutive k along a row of a, consecutive columns along a row of b, so the loads
-  // coalesce) and stores them in the tile: a as [m][k / 4] (a vec4 holds 4 consecutive k), b as [k][n / 4].
-  const loadA = (q: number) => /* wgsl */ `
+  const stages = tile.pipeline ? 2 : 1;
+  // Load q of a thread fetches element(s) e = lid + q·T of a tile from global memory into a
+  // register (consecutive threads read consecutive k along a row of a, consecutive columns along a
+  // row of b, so the loads coalesce); `put` stores it in the tile: a as [m][k / 4] (a vec4 holds 4
+  // consecutive k), b as [k][n / 4].
+  const fetchA = (q: number, k0: string) => /* wgsl */ `
     {
       let e = lid + ${q * T}u;
-      let m = e / ${BK / w}u;
-      let k = (e % ${BK / w}u) * ${w}u;
-      let gm = row0 + m;
-      let gk = k0 + k;
-      var v = ${reg}();
-      if (gm < M && gk < K) { v = ${vector ? `matA[u32(aBase + i32(gm) * prm(6u) + i32(gk)) / 4u]` : `matA[aBase + i32(gm) * prm(6u) + i32(gk) * prm(7u)]`}; }
-      ${vector ? 'tileA[m][k / 4u] = v;' : 'tileA[m][k / 4u][k % 4u] = v;'}
+      let gm = row0 + e / ${BK / w}u;
+      let gk = ${k0} + (e % ${BK / w}u) * ${w}u;
+      ra${q} = ${reg}();
+      if (gm < M && gk < K) { ra${q} = ${vector ? `matA[u32(aBase + i32(gm) * prm(6u) + i32(gk)) / 4u]` : `matA[aBase + i32(gm) * prm(6u) + i32(gk) * prm(7u)]`}; }
     }`;
-  const loadB = (q: number) => /* wgsl */ `
+  const fetchB = (q: number, k0: string) => /* wgsl */ `
     {
       let e = lid + ${q * T}u;
-      let k = e / ${BN / w}u;
-      let n = (e % ${BN / w}u) * ${w}u;
-      let gk = k0 + k;
-      let gn = col0 + n;
-      var v = ${reg}();
-      if (gk < K && gn < N) { v = ${vector ? `matB[u32(bBase + i32(gk) * prm(10u) + i32(gn)) / 4u]` : `matB[bBase + i32(gk) * prm(10u) + i32(gn) * prm(11u)]`}; }
-      ${vector ? 'tileB[k][n / 4u] = v;' : 'tileB[k][n / 4u][n % 4u] = v;'}
+      let gk = ${k0} + e / ${BN / w}u;
+      let gn = col0 + (e % ${BN / w}u) * ${w}u;
+      rb${q} = ${reg}();
+      if (gk < K && gn < N) { rb${q} = ${vector ? `matB[u32(bBase + i32(gk) * prm(10u) + i32(gn)) / 4u]` : `matB[bBase + i32(gk) * prm(10u) + i32(gn) * prm(11u)]`}; }
     }`;
+  const putA = (q: number, s: string) => {
+    const e = `(lid + ${q * T}u)`;
+    return vector
+      ? `    tileA[${s}][${e} / ${BK / 4}u][${e} % ${BK / 4}u] = ra${q};`
+      : `    tileA[${s}][${e} / ${BK}u][(${e} % ${BK}u) / 4u][${e} % 4u] = ra${q};`;
+  };
+  const putB = (q: number, s: string) => {
+    const e = `(lid + ${q * T}u)`;
+    return vector
+      ? `    tileB[${s}][${e} / ${BN / 4}u][${e} % ${BN / 4}u] = rb${q};`
+      : `    tileB[${s}][${e} / ${BN}u][(${e} % ${BN}u) / 4u][${e} % 4u] = rb${q};`;
+  };
+  const fetch = (k0: string) => unroll(loadsA, (q) => fetchA(q, k0)) + '\n' + unroll(loadsB, (q) => fetchB(q, k0));
+  const put = (s: string) => unroll(loadsA, (q) => putA(q, s)) + '\n' + unroll(loadsB, (q) => putB(q, s));
   // accumulator acc_i_j: row 4·(ty + ⌊i/4⌋·TY) + i mod 4 of the tile, vec4 column tx + j·TX
   const rows = Array.from({ length: TM }, (_, i) => i);
   const cols = Array.from({ length: HN }, (_, j) => j);
   const rowOf = (i: number) => `${4 * Math.floor(i / 4) * TY + (i % 4)}u + lid3.y * 4u`;
   const comp = 'xyzw';
+  // the multiply-adds of 4 steps of k from tile stage s
+  const fourK = (s: string, kq: string) => `
+${rows.map((i) => `      let a${i} = tileA[${s}][${rowOf(i)}][${kq}];`).join('\n')}
+${unroll(4, (kk) => `${cols.map((j) => `      let b${kk}_${j} = tileB[${s}][${kq} * 4u + ${kk}u][lid3.x + ${j * TX}u];`).join('\n')}
+${rows.flatMap((i) => cols.map((j) => `      acc_${i}_${j} += a${i}.${comp[kk]} * b${kk}_${j};`)).join('\n')}`)}`;
+  const compute = (s: string) =>
+    tile.unrollK
+      ? unroll(BK / 4, (kq) => `    {${fourK(s, `${kq}u`)}\n    }`)
+      : `    for (var kq = 0u; kq < ${BK / 4}u; kq++) {${fourK(s, 'kq')}\n    }`;
   const store = (i: number, j: number) => {
     const gm = `row0 + ${rowOf(i)}`;
     const gn = `col0 + ${4 * j * TX}u + lid3.x * 4u`;
@@ -127,10 +153,38 @@ function matmulWgsl(t: string, vector: boolean, tile: Tile): string {
       ? `  if (${gm} < M && ${gn} < N) { dst[(outBase + (${gm}) * N + ${gn}) / 4u] = acc_${i}_${j}; }`
       : unroll(4, (c) => `  if (${gm} < M && ${gn} + ${c}u < N) { dst[outBase + (${gm}) * N + ${gn} + ${c}u] = acc_${i}_${j}.${comp[c]}; }`);
   };
+  // One stage: load a step's tiles, wait, compute, wait. Two stages: the next step's loads go out
+  // before this step computes and land in the other stage after, so one barrier per step suffices
+  // (the stage written in step i was last read in step i − 1, before that step's barrier).
+  const loop = tile.pipeline
+    ? `
+${fetch('0u')}
+${put('0u')}
+  workgroupBarrier();
+  for (var k0 = 0u; k0 < K; k0 += ${BK}u) {
+    let s = (k0 / ${BK}u) & 1u;
+    let more = k0 + ${BK}u < K;
+    if (more) {
+${fetch(`k0 + ${BK}u`)}
+    }
+${compute('s')}
+    if (more) {
+${put('s ^ 1u')}
+    }
+    workgroupBarrier();
+  }`
+    : `
+  for (var k0 = 0u; k0 < K; k0 += ${BK}u) {
+${fetch('k0')}
+${put('0u')}
+    workgroupBarrier();
+${compute('0u')}
+    workgroupBarrier();
+  }`;
   return /* wgsl */ `
 ${bindingsWgsl(matmulBindings(t, vector))}
-var<workgroup> tileA: array<array<vec4<${t}>, ${BK / 4}>, ${BM}>; // [m][k / 4][k % 4]
-var<workgroup> tileB: array<array<vec4<${t}>, ${BN / 4}>, ${BK}>; // [k][n / 4][n % 4]
+var<workgroup> tileA: array<array<array<vec4<${t}>, ${BK / 4}>, ${BM}>, ${stages}>; // [stage][m][k / 4][k % 4]
+var<workgroup> tileB: array<array<array<vec4<${t}>, ${BN / 4}>, ${BK}>, ${stages}>; // [stage][k][n / 4][n % 4]
 
 @compute @workgroup_size(${TX}, ${TY})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -142,18 +196,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let col0 = wid.x * ${BN}u;
   let aBase = prm(4u) + i32(batch) * prm(5u);
   let bBase = prm(8u) + i32(batch) * prm(9u);
+${unroll(loadsA, (q) => `  var ra${q}: ${reg};`)}
+${unroll(loadsB, (q) => `  var rb${q}: ${reg};`)}
 ${rows.flatMap((i) => cols.map((j) => `  var acc_${i}_${j} = vec4<${t}>();`)).join('\n')}
-  for (var k0 = 0u; k0 < K; k0 += ${BK}u) {
-${unroll(loadsA, loadA)}
-${unroll(loadsB, loadB)}
-    workgroupBarrier();
-    for (var kq = 0u; kq < ${BK / 4}u; kq++) {
-${rows.map((i) => `      let a${i} = tileA[${rowOf(i)}][kq];`).join('\n')}
-${unroll(4, (kk) => `${cols.map((j) => `      let b${kk}_${j} = tileB[kq * 4u + ${kk}u][lid3.x + ${j * TX}u];`).join('\n')}
-${rows.flatMap((i) => cols.map((j) => `      acc_${i}_${j} += a${i}.${comp[kk]} * b${kk}_${j};`)).join('\n')}`)}
-    }
-    workgroupBarrier();
-  }
+${loop}
   let outBase = batch * M * N;
 ${rows.flatMap((i) => cols.map((j) => store(i, j))).join('\n')}
 }
