@@ -4,7 +4,7 @@
  * and `keepdim`, and follows PyTorch's dtype rules: integer and bool sums are integers, `mean`
  * and `var` need a floating input.
  */
-import type { ReduceOp } from '../backend/backend.js';
+import type { Backend, ReduceOp, View } from '../backend/backend.js';
 import { backendOf } from '../device.js';
 import { isFloating, type DType } from '../dtype.js';
 import { normalizeDim, numelOf, type Shape } from '../shape.js';
@@ -344,6 +344,22 @@ function checkFloating(x: Tensor, name: string): void {
 }
 
 /**
+ * A backend's fused softmax: the whole row normalisation in one pass per row instead of the five
+ * primitives below (webgpu: one dispatch instead of five, and no temporaries; see
+ * backend/webgpu/softmax.ts). Optional: js and wasm compose it from primitives. (The Backend
+ * interface does not declare it yet, hence the narrowing here.)
+ */
+type FusedSoftmax = Backend & { softmax?(x: View, dim: number, log: boolean): unknown };
+
+/** softmax, or logSoftmax when `log`, through the backend's fused kernel; undefined where it has none. */
+function fusedSoftmax(x: Tensor, dim: number, log: boolean): Tensor | undefined {
+  const backend = backendOf(x.device) as FusedSoftmax;
+  // the fused kernels are float32 only; an empty tensor needs no kernel at all
+  if (!backend.softmax || x.dtype !== 'float32' || x.numel() === 0) return undefined;
+  return wrap(x.device, backend.softmax(x._view, normalizeDim(dim, x.ndim), log), x.dtype, x.shape);
+}
+
+/**
  * `softmax(x)_i = e^(x_i - m) / Σ_j e^(x_j - m)` along `dim`, with m the max for stability.
  * @example
  * torch.tensor([[1, 1]], { dtype: 'float32' }).softmax(1).tolist(); // [[0.5, 0.5]]
@@ -351,6 +367,8 @@ function checkFloating(x: Tensor, name: string): void {
 export function softmax(x: Tensor, dim: number): Tensor {
   checkFloating(x, 'softmax');
   const out = noGrad(() => {
+    const fused = fusedSoftmax(x, dim, false);
+    if (fused) return fused;
     if (x.numel() === 0) return x.clone();
     const e = exp(sub(x, amax(x, dim, true)));
     return e.div(sum(e, dim, true));
@@ -367,6 +385,8 @@ export function softmax(x: Tensor, dim: number): Tensor {
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   checkFloating(x, 'log_softmax');
   const out = noGrad(() => {
+    const fused = fusedSoftmax(x, dim, true);
+    if (fused) return fused;
     if (x.numel() === 0) return x.clone();
     const shifted = sub(x, amax(x, dim, true));
     return sub(shifted, log(sum(exp(shifted), dim, true)));

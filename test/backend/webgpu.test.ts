@@ -19,7 +19,7 @@
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { beforeAll, describe, expect, it as vit } from 'vitest';
+import { beforeAll, describe, expect, it as vit, vi } from 'vitest';
 import { fc, it } from '@fast-check/vitest';
 import type { ArgReduceOp, BinaryOp, ReduceOp, UnaryOp, View } from '../../src/backend/backend.js';
 import { jsBackend as js } from '../../src/backend/js/index.js';
@@ -618,6 +618,37 @@ describe.skipIf(!available)('webgpu backend against the js reference', () => {
       t.dispose();
       expect(gpu.memory().liveBytes).toBe(before);
       expect(() => t.add(1)).toThrow('webgpu: this tensor was disposed');
+    });
+
+    vit('softmax and logSoftmax run the fused kernel (one dispatch) and equal the composite on js, gradients too', async () => {
+      const dispatch = vi.spyOn(gpu.ctx, 'dispatch');
+      try {
+        const values = Array.from({ length: 24 }, (_, i) => Math.sin(i) * 6);
+        for (const [shape, dim] of [[[4, 6], 1], [[4, 6], -2], [[2, 3, 4], 1], [[24], -1]] as [number[], number][]) {
+          for (const log of [false, true]) {
+            const cpu = torch.tensor(Float32Array.from(values), { shape }).requiresGrad_();
+            const x = torch.tensor(Float32Array.from(values), { shape, device: 'webgpu' }).requiresGrad_();
+            dispatch.mockClear();
+            const y = log ? x.logSoftmax(dim) : x.softmax(dim);
+            expect(dispatch.mock.calls.map(([kernel]) => kernel.name)).toEqual(['softmax_rows_float32']);
+            const expected = log ? cpu.logSoftmax(dim) : cpu.softmax(dim);
+            expect(y.gradFn?.name).toBe(expected.gradFn?.name);
+            expect(difference(await y.data(), expected.toTypedArray(), { rtol: 2e-6, atol: 1e-6 })).toBeUndefined();
+            // the backward is the composite's, from the fused forward's output
+            const weights = torch.arange(24, { dtype: 'float32' }).reshape(shape);
+            y.mul(weights.to('webgpu')).sum().backward();
+            expected.mul(weights).sum().backward();
+            expect(difference(await x.grad!.data(), cpu.grad!.toTypedArray(), { rtol: 1e-5, atol: 1e-5 })).toBeUndefined();
+          }
+        }
+        // a 0-d tensor is one row of one; an empty one needs no kernel; a dim out of range says so
+        expect(await torch.tensor(3, { dtype: 'float32', device: 'webgpu' }).softmax(0).itemAsync()).toBe(1);
+        expect(await torch.tensor(3, { dtype: 'float32', device: 'webgpu' }).logSoftmax(-1).itemAsync()).toBe(0);
+        expect(torch.zeros([0, 3], { device: 'webgpu' }).logSoftmax(1).shape).toEqual([0, 3]);
+        expect(() => torch.zeros([2, 3], { device: 'webgpu' }).softmax(2)).toThrow('Dimension out of range (expected to be in range of [-2, 1], but got 2)');
+      } finally {
+        dispatch.mockRestore();
+      }
     });
 
     vit('a training step of a small MLP (matmul, add, relu, logSoftmax, gather, mean, backward, SGD) matches js', async () => {

@@ -9,7 +9,7 @@
  *
  * The kernels live next to the WGSL they run: elementwise.ts (copy, fill, unary, binary, where),
  * reduce.ts, matmul.ts, indexing.ts (gather, scatter), and softmax.ts (a fused softmax/logSoftmax
- * the tensor layer may use where a backend offers it). context.ts explains how dispatches are
+ * that the tensor layer uses where a backend offers it). context.ts explains how dispatches are
  * batched and errors surface; pool.ts how memory is reused.
  *
  * What differs from the `js` reference, by design:

@@ -10,8 +10,8 @@
  * The sum adds in a different order than the composite's reduce: float32 rounding may differ in
  * the last bits.
  *
- * Not part of the Backend interface (yet): `backend.softmax?.(view, dim, log)` is how the tensor
- * layer would use it where a backend has it.
+ * Not part of the Backend interface (yet): src/ops/reduce.ts calls it as an optional
+ * `backend.softmax(view, dim, log)` for float32 tensors, and composes the primitives elsewhere.
  */
 import { contiguousStrides, numelOf } from '../../shape.js';
 import { checkDims, collapse, Params } from './layout.js';
