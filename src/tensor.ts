@@ -345,6 +345,8 @@ export class Tensor {
 
   /**
    * A tensor on another device and/or with another dtype; returns `this` when nothing changes.
+   * Moving a `webgpu` tensor to another device needs an asynchronous read, so it throws an error
+   * that names the way: `torch.tensor(await x.data(), { shape: x.shape, device })`.
    * @example
    * torch.tensor([1.7, -1.7]).to('int32').tolist(); // [1, -1]
    */
@@ -359,7 +361,15 @@ export class Tensor {
         `to(): ${JSON.stringify(target)} is neither a device (${devices.map((d) => `'${d}'`).join(', ')}) nor a dtype (${dtypes.map((d) => `'${d}'`).join(', ')})`,
       );
     }
-    return creation.convert(this, device === undefined ? this.device : checkDevice(device), dtype ?? this.dtype);
+    const toDevice = device === undefined ? this.device : checkDevice(device);
+    // values leave the GPU only through an asynchronous read, which a synchronous `to` cannot wait for
+    if (this.device === 'webgpu' && toDevice !== 'webgpu') {
+      throw new Error(
+        `to('${toDevice}') cannot read a webgpu tensor synchronously (the GPU answers asynchronously); ` +
+          `use \`torch.tensor(await x.data(), { shape: x.shape, device: '${toDevice}' })\` instead`,
+      );
+    }
+    return creation.convert(this, toDevice, dtype ?? this.dtype);
   }
 
   /** The tensor on the `js` device, like `x.cpu()`. */

@@ -651,6 +651,16 @@ describe.skipIf(!available)('webgpu backend against the js reference', () => {
       }
     });
 
+    vit("to('js') and cpu() cannot read synchronously and say how to read asynchronously; that way works", async () => {
+      const x = torch.tensor([[1.5, 2], [3, 4]], { device: 'webgpu' });
+      const message = "to('js') cannot read a webgpu tensor synchronously (the GPU answers asynchronously); use `torch.tensor(await x.data(), { shape: x.shape, device: 'js' })` instead";
+      expect(() => x.to('js')).toThrow(message);
+      expect(() => x.cpu()).toThrow(message);
+      expect(() => x.to({ device: 'wasm', dtype: 'int32' })).toThrow("to('wasm') cannot read a webgpu tensor synchronously");
+      expect(torch.tensor(await x.data(), { shape: x.shape, device: 'js' }).tolist()).toEqual([[1.5, 2], [3, 4]]);
+      expect(x.to('int32').device).toBe('webgpu'); // a cast stays on the GPU
+    });
+
     vit('a training step of a small MLP (matmul, add, relu, logSoftmax, gather, mean, backward, SGD) matches js', async () => {
       const run = async (device: 'js' | 'webgpu') => {
         torch.manualSeed(3);
