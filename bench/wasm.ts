@@ -8,7 +8,7 @@
  *   2. elementwise add of 2²⁰ float32s, in GB/s (two reads and one write of 4 bytes per element);
  *   3. the tutorial MLP's training step (784-512-512-10, ReLU, cross-entropy, SGD lr 1e-3,
  *      batch 64) in samples/s: js, wasm, tfjs-wasm (`tf.variableGrads` + SGD) and PyTorch (run as
- *      a subprocess, bench/mlp-pytorch.py, when `import torch` works);
+ *      a subprocess, bench/mlp-pytorch.py, when `import torch` works) on 1 and on all threads;
  *   4. the wasm heap's high-water mark over 2,000 training steps, which must stop growing;
  *   5. tables 1 and 3 (wasm columns) again on the other build of the kernels: the relaxed-SIMD
  *      build (fused multiply-adds in matmul) where this Node lacks relaxed SIMD (Node 20 has it
@@ -21,7 +21,8 @@
  *
  * Options: --quick (fewer sizes and steps, for a smoke test), --steps N (heap steps, default 2000),
  * --json FILE (also write the tables to FILE, for the docs: see report.ts). The child of part 5
- * gets --other-build and PyTorch's figure (--pytorch SAMPLES_PER_S) and runs only its part.
+ * gets --other-build and PyTorch's figures (--pytorch SAMPLES_PER_S_1T,SAMPLES_PER_S_ALL) and runs
+ * only its part.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -304,23 +305,27 @@ function tfjsMlp(): { step: () => void } {
   return { step };
 }
 
-/** PyTorch's samples/s from bench/mlp-pytorch.py, with the first python3 that imports torch. */
-function pytorchMlp(): { samplesPerS: number; version: string; threads: number } | string {
+/**
+ * PyTorch's samples/s from bench/mlp-pytorch.py on `threads` intra-op threads, with the first
+ * python3 that imports torch. Its default here is 1 thread (OpenMP's), so it runs once per thread
+ * count the wasm columns use, and each wasm column is compared with PyTorch on as many threads.
+ */
+function pytorchMlp(threads: number): { samplesPerS: number; version: string } | string {
   for (const python of ['/usr/bin/python3', 'python3']) {
     try {
       execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
     } catch {
       continue;
     }
-    const out = execFileSync(python, ['bench/mlp-pytorch.py', '--steps', quick ? '100' : '300'], { encoding: 'utf8' });
-    const r = JSON.parse(out.trim().split('\n').pop()!) as { samples_per_s: number; torch: string; threads: number };
-    return { samplesPerS: r.samples_per_s, version: r.torch, threads: r.threads };
+    const out = execFileSync(python, ['bench/mlp-pytorch.py', '--steps', quick ? '100' : '300', '--threads', String(threads)], { encoding: 'utf8' });
+    const r = JSON.parse(out.trim().split('\n').pop()!) as { samples_per_s: number; torch: string };
+    return { samplesPerS: r.samples_per_s, version: r.torch };
   }
   return 'no python3 with torch found';
 }
 
-/** PyTorch's samples/s in table 3, which part 5 compares its own build with. */
-let pytorchSamples: number | undefined;
+/** PyTorch's samples/s in table 3 on 1 and on all threads, which part 5 compares its own build with. */
+let pytorchSamples: [number, number] | undefined;
 {
   const samples = (seconds: number) => BATCH / seconds;
   const js = otherBuild ? undefined : samples(secondsPer(kindlingMlp('js').step, { samples: 1, batchMs: 1, warmupMs: 1 }));
@@ -330,26 +335,28 @@ let pytorchSamples: number | undefined;
   await setNumThreads(allThreads);
   const wasmAll = samples(secondsPer(wasmStep, { batchMs: 300, warmupMs: 500 }));
   const mlpTitle = `MLP training step (784-512-512-10, ReLU, cross-entropy, SGD lr 1e-3, batch ${BATCH}), samples/s`;
+  const pt1 = `PyTorch 1t`;
+  const ptAll = `PyTorch ${allThreads}t`;
+  const vsPyTorch = [`wasm 1t / ${pt1}`, `wasm ${allThreads}t / ${ptAll}`];
   if (otherBuild) {
-    const ptS = pytorchArg > 0 ? Number(process.argv[pytorchArg + 1]) : undefined;
+    const [p1, pAll] = pytorchArg > 0 ? process.argv[pytorchArg + 1].split(',').map(Number) : [];
     table(
-      `5b. ${mlpTitle}, wasm: build/${info.build}; PyTorch: table 3's figure, from the same bench run`,
-      ['wasm 1t', `wasm ${allThreads}t`, 'PyTorch', `wasm ${allThreads}t / PyTorch`],
-      [[fmt(wasm1, 0), fmt(wasmAll, 0), fmt(ptS, 0), ratio(wasmAll, ptS)]],
-      { unit: 'samples/s', columns: ['wasm 1t', `wasm ${allThreads}t`, 'PyTorch'] },
+      `5b. ${mlpTitle}, wasm: build/${info.build}; PyTorch: table 3's figures, from the same bench run`,
+      ['wasm 1t', `wasm ${allThreads}t`, pt1, ptAll, ...vsPyTorch],
+      [[fmt(wasm1, 0), fmt(wasmAll, 0), fmt(p1, 0), fmt(pAll, 0), ratio(wasm1, p1), ratio(wasmAll, pAll)]],
+      { unit: 'samples/s', columns: ['wasm 1t', `wasm ${allThreads}t`, pt1, ptAll] },
     );
   } else {
     const tfStep = tfjsMlp().step;
     const tfS = samples(secondsPer(tfStep, { batchMs: 500, samples: 3, warmupMs: 300 }));
-    const pt = pytorchMlp();
-    pytorchSamples = typeof pt === 'string' ? undefined : pt.samplesPerS;
-    const ptS = pytorchSamples;
+    const pt = [pytorchMlp(1), pytorchMlp(allThreads)];
+    const [p1, pAll] = pt.map((r) => (typeof r === 'string' ? undefined : r.samplesPerS));
+    if (p1 !== undefined && pAll !== undefined) pytorchSamples = [p1, pAll];
     table(
-      `3. ${mlpTitle}, wasm: build/${info.build}` +
-        (typeof pt === 'string' ? ` — PyTorch: ${pt}` : ` — PyTorch ${pt.version}, ${pt.threads} intra-op thread(s), its default`),
-      ['js', 'wasm 1t', `wasm ${allThreads}t`, 'tfjs-wasm', 'PyTorch', `wasm ${allThreads}t / PyTorch`, `wasm ${allThreads}t / tfjs`, `wasm ${allThreads}t / js`],
-      [[fmt(js, 0), fmt(wasm1, 0), fmt(wasmAll, 0), fmt(tfS, 0), fmt(ptS, 0), ratio(wasmAll, ptS), ratio(wasmAll, tfS), ratio(wasmAll, js)]],
-      { unit: 'samples/s', columns: ['js', 'wasm 1t', `wasm ${allThreads}t`, 'tfjs-wasm', 'PyTorch'] },
+      `3. ${mlpTitle}, wasm: build/${info.build}` + (typeof pt[0] === 'string' ? ` — PyTorch: ${pt[0]}` : ` — PyTorch ${pt[0].version}`),
+      ['js', 'wasm 1t', `wasm ${allThreads}t`, 'tfjs-wasm', pt1, ptAll, ...vsPyTorch, `wasm ${allThreads}t / tfjs`, `wasm ${allThreads}t / js`],
+      [[fmt(js, 0), fmt(wasm1, 0), fmt(wasmAll, 0), fmt(tfS, 0), fmt(p1, 0), fmt(pAll, 0), ratio(wasm1, p1), ratio(wasmAll, pAll), ratio(wasmAll, tfS), ratio(wasmAll, js)]],
+      { unit: 'samples/s', columns: ['js', 'wasm 1t', `wasm ${allThreads}t`, 'tfjs-wasm', pt1, ptAll] },
     );
   }
 }
@@ -371,13 +378,13 @@ if (!otherBuild) {
  * behind the flag) or off (where it ships), so the loader picks the other build. It prints its
  * tables as it goes; they join this run's --json report.
  */
-function runOtherBuild(pytorch: number | undefined): void {
+function runOtherBuild(pytorch: [number, number] | undefined): void {
   const flag = info.relaxedSimd ? '--no-experimental-wasm-relaxed-simd' : '--experimental-wasm-relaxed-simd';
   const dir = mkdtempSync(join(tmpdir(), 'kindling-bench-'));
   const file = join(dir, 'other-build.json');
   const args = [flag, '--import', 'tsx', 'bench/wasm.ts', '--other-build', '--json', file];
   if (quick) args.push('--quick');
-  if (pytorch) args.push('--pytorch', String(pytorch));
+  if (pytorch) args.push('--pytorch', pytorch.join(','));
   console.log(`5. the other build of the kernels, in a child process: node ${flag} --import tsx bench/wasm.ts --other-build …\n`);
   try {
     // stderr only carries report.ts's "wrote FILE", unless the child fails
