@@ -306,6 +306,8 @@ def nll_loss() -> dict:
     errors = [
         run_error(fn, 'target out of bounds', {'input': x3, 'target': long([0, 1, 5])}, {}),
         run_error(fn, 'negative target', {'input': x3, 'target': long([0, 1, -1])}, {}),
+        run_error(fn, 'spatial target out of bounds', {'input': torch.zeros(2, 3, 2), 'target': long([[0, 1], [3, 2]])}, {}),
+        run_error(fn, 'default ignore_index is a target when another is given', {'input': x3, 'target': long([0, -100, 1])}, {'ignore_index': 1}),
         run_error(fn, 'batch sizes differ', {'input': x3, 'target': long([0, 1])}, {}),
         run_error(fn, 'float target', {'input': x3, 'target': f32([0.0, 1.0, 2.0])}, {}),
         run_error(fn, 'weight of the wrong size', {'input': x3, 'target': long([0, 1, 2]), 'weight': f32([1.0, 1.0])}, {}),
@@ -508,7 +510,10 @@ def embedding() -> dict:
     case('padding_idx 0', [[0, 2, 0], [1, 0, 3]], padding_idx=0)
     case('negative padding_idx', [[5, 2], [5, 5]], padding_idx=-1)
     case('float64 0-d index', 3, dtype='float64')
-    errors = [run_error(F.embedding, 'index out of range', {'input': long([1, 7]), 'weight': torch.zeros(4, 3)}, {})]
+    errors = [
+        run_error(F.embedding, 'index out of range', {'input': long([1, 7]), 'weight': torch.zeros(4, 3)}, {}),
+        run_error(F.embedding, 'negative index', {'input': long([[1, -1]]), 'weight': torch.zeros(4, 3)}, {}),
+    ]
     return {'cases': cases, 'errors': errors}
 
 

@@ -75,10 +75,14 @@ export type ArgReduceOp = 'argmax' | 'argmin';
  * - `dim`: `x[index]` into dimension `dim` of `size`, negative indices counting from the end: [-size, size)
  * - `select`: `index_select` into a dimension of `size`: [0, size)
  * - `class`: `one_hot`'s labels for `size` classes: [0, size)
+ * - `target`: `nll_loss`'s class targets for `size` classes: [0, size), and `ignore` (its `ignore_index`)
  */
-export type IndexCheck = { kind: 'dim'; dim: number; size: number } | { kind: 'select' | 'class'; size: number };
+export type IndexCheck =
+  | { kind: 'dim'; dim: number; size: number }
+  | { kind: 'select' | 'class'; size: number }
+  | { kind: 'target'; size: number; ignore: number };
 
-/** The values `check` accepts: [low, high). */
+/** The values `check` accepts: [low, high) (and a `target` check's `ignore`). */
 export const indexCheckRange = (check: IndexCheck): [low: number, high: number] => [check.kind === 'dim' ? -check.size : 0, check.size];
 
 /** PyTorch's message for `bad`, a value that `check` refuses. */
@@ -90,6 +94,8 @@ export function indexCheckMessage(check: IndexCheck, bad: number): string {
       return 'index out of range in self';
     case 'class':
       return bad < 0 ? 'Class values must be non-negative.' : 'Class values must be smaller than num_classes.';
+    case 'target':
+      return `Target ${bad} is out of bounds.`;
   }
 }
 

@@ -22,7 +22,7 @@ import { record } from '../autograd/node.js';
 import { isFloating, promoteTypes, type DType } from '../dtype.js';
 import { fromTypedArray, full, ones, rand, zeros } from '../ops/creation.js';
 import { log, sub, where } from '../ops/elementwise.js';
-import { indexPut, oneHot as oneHotOp } from '../ops/indexing.js';
+import { checkIndex, indexPut, oneHot as oneHotOp } from '../ops/indexing.js';
 import { logSoftmax as logSoftmaxOp, softmax as softmaxOp, sumToShape } from '../ops/reduce.js';
 import { broadcastShapes, fmtShape, normalizeDim, numelOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -600,11 +600,9 @@ export function embedding(input: Tensor, weight: Tensor, options: { paddingIdx?:
     throw new TypeError(`Expected tensor for argument #1 'indices' to have one of the following scalar types: int32; but got ${input.dtype} instead`);
   }
   if (weight.ndim !== 2) throw new RangeError("'weight' must be 2-D");
-  const [count, dim] = weight.shape;
-  if (input.device !== 'webgpu' && input.toTypedArray().some((i) => i < 0 || i >= count)) throw new RangeError('index out of range in self');
-  // row i of the result is weight[input[i]]: a gather along dim 0 with each index repeated across the row
-  const index = input.reshape(-1, 1).expand(input.numel(), dim);
-  const rows = weight.gather(0, index).reshape([...input.shape, dim]);
+  // row i of the result is weight[input[i]]: index_select along dim 0, as in PyTorch, whose
+  // bounds check gives embedding's message ("index out of range in self") on every device
+  const rows = weight.indexSelect(0, input.reshape(-1)).reshape([...input.shape, weight.shape[1]]);
   const paddingIdx = options.paddingIdx ?? null;
   if (paddingIdx === null) return rows;
   const pad = paddingIdx < 0 ? paddingIdx + weight.shape[0] : paddingIdx;
@@ -696,17 +694,6 @@ function checkClassTarget(input: Tensor, target: Tensor): void {
 }
 
 /**
- * Every target must name a class (or be `ignoreIndex`). Reading the targets needs a synchronous
- * device: on webgpu the check is the gather kernel's, reported at the next read (like CUDA's
- * device-side asserts).
- */
-function checkTargetBounds(target: Tensor, classes: number, ignoreIndex: number): void {
-  if (target.device === 'webgpu') return;
-  const bad = target.toTypedArray().find((t) => t !== ignoreIndex && (t < 0 || t >= classes));
-  if (bad !== undefined) throw new RangeError(`Target ${bad} is out of bounds.`);
-}
-
-/**
  * Negative log likelihood, like `torch.nn.functional.nll_loss`: `input` holds log-probabilities
  * [N, C] (or [N, C, d1, …], or [C] for one sample) and `target` the class of each sample (int32
  * [N] or [N, d1, …]). With w_c the weight of class c (1 by default):
@@ -734,7 +721,9 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions =
     throw new RangeError(`weight tensor should be defined either for all ${classes} classes or no classes but got weight tensor of shape: ${fmtShape(weight.shape)}`);
   }
   checkNoRequiresGrad(weight, 'weight', 'nll_loss_forward');
-  checkTargetBounds(target, classes, ignoreIndex);
+  // every target must name a class or be ignoreIndex ("Target 5 is out of bounds."): at the call
+  // where the device reads synchronously, else at the next read, as PyTorch does on CUDA
+  checkIndex(target, { kind: 'target', size: classes, ignore: ignoreIndex });
 
   const { dtype, device } = input;
   const oneSample = input.ndim === 1;

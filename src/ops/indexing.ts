@@ -165,15 +165,18 @@ function readOnCpu(t: Tensor, need: string, instead: string): TypedArray {
 
 /**
  * Checks that every value of the int32 `index` is in `check`'s range, with PyTorch's message for
- * one that is not: at once where the device reads synchronously, else on the device (at the next read).
+ * one that is not: at once where the device reads synchronously, else on the device (at the next
+ * read). Internal to the library: the indexing ops here and nn's (embedding, nll_loss) use it.
  */
-function checkIndex(index: Tensor, check: IndexCheck): void {
+export function checkIndex(index: Tensor, check: IndexCheck): void {
   const backend = backendOf(index.device);
   if (backend.checkIndex) return backend.checkIndex(index._view, check);
   const [low, high] = indexCheckRange(check);
+  const ignore = check.kind === 'target' ? check.ignore : undefined;
   const values = index.toTypedArray();
+  const outside = (v: number) => (v < low || v >= high) && v !== ignore;
   // PyTorch reports the first bad index, but for one_hot a negative label before a too large one
-  const bad = check.kind === 'class' ? (values.find((v) => v < low) ?? values.find((v) => v >= high)) : values.find((v) => v < low || v >= high);
+  const bad = check.kind === 'class' ? (values.find((v) => v < low) ?? values.find((v) => v >= high)) : values.find(outside);
   if (bad !== undefined) throw new RangeError(indexCheckMessage(check, bad));
 }
 

@@ -7,9 +7,9 @@
  * dim, size) in the context's error buffer, gather writes 0 for it and scatter skips it, and the
  * next read (`await x.data()`, `itemAsync()`) throws that same message, like CUDA's device-side
  * assertions surfacing at the next synchronisation. `checkIndex` reports the same way for the
- * tensor layer's own checks (x[index], index_select, one_hot), which the tensor layer makes by
- * reading the index where a device can read synchronously. Which bad value is reported, when there
- * are several, depends on which thread gets there first.
+ * tensor layer's own checks (x[index], index_select, one_hot, nll_loss's targets), which the
+ * tensor layer makes by reading the index where a device can read synchronously. Which bad value
+ * is reported, when there are several, depends on which thread gets there first.
  *
  * Scatter with repeated indices. With `accumulate` every value is added (atomically: integers with
  * atomicAdd, floats with a compare-and-swap loop on their bits, since WGSL has no float atomics;
@@ -211,12 +211,18 @@ ${kernelMain(`if (k < 0 || k >= size) { return; }
 }
 
 /** The error code each kind of index check reports (see `errorMessage` in wgsl.ts). */
-const checkCode = { dim: ErrorCode.indexOutOfBounds, select: ErrorCode.indexOutOfRange, class: ErrorCode.classOutOfRange } as const;
+const checkCode = {
+  dim: ErrorCode.indexOutOfBounds,
+  select: ErrorCode.indexOutOfRange,
+  class: ErrorCode.classOutOfRange,
+  target: ErrorCode.targetOutOfBounds,
+} as const;
 
 /**
- * Reports an element of the int32 view `index` outside `check`'s range [low, high) (backend.ts).
- * Parameters: [0] n, [1] ndim, [2] offset, [3] low, [4] high, [5] error code, [6] dim, [7] size,
- * [8..16) shape, [16..24) strides.
+ * Reports an element of the int32 view `index` outside `check`'s range [low, high) (backend.ts),
+ * but for a `target` check's `ignore` value.
+ * Parameters: [0] n, [1] ndim, [2] offset, [3] low, [4] high, [5] error code, [6] dim (`dim`) or
+ * ignore (`target`), [7] size, [8..16) shape, [16..24) strides, [24] 1 if [6] is a value to let through.
  */
 export function checkIndex(rt: Runtime, index: GpuView, check: IndexCheck): void {
   const n = numelOf(index.shape);
@@ -243,15 +249,20 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     rem = rem / size;
   }
   let v = index[at];
-  if (v < prm(3u) || v >= prm(4u)) { report(prmu(5u), v, prm(6u), prm(7u)); }
+  let ignored = prm(24u) == 1 && v == prm(6u);
+  if ((v < prm(3u) || v >= prm(4u)) && !ignored) { report(prmu(5u), v, prm(6u), prm(7u)); }
 }
 `,
     true,
   );
   const [low, high] = indexCheckRange(check);
+  // an ignore value outside int32 matches no index, and would wrap to one in the int32 parameters
+  const ignores = check.kind === 'target' && check.ignore === (check.ignore | 0);
+  const extra = check.kind === 'dim' ? check.dim : ignores ? check.ignore : 0;
   const p = new Params()
-    .set(0, n, merged.shape.length, index.offset, low, high, checkCode[check.kind], check.kind === 'dim' ? check.dim : 0, check.size)
+    .set(0, n, merged.shape.length, index.offset, low, high, checkCode[check.kind], extra, check.size)
     .set(8, ...merged.shape)
-    .set(16, ...merged.strides[0]);
+    .set(16, ...merged.strides[0])
+    .set(24, ignores ? 1 : 0);
   rt.ctx.dispatch(kernel, p.values, [index.storage.buffer], grid1d(n));
 }

@@ -135,9 +135,9 @@ fn report(code: u32, a: i32, b: i32, c: i32) {
 
 /**
  * Error codes of `report`, and the messages they become (the reference's words). The index codes
- * are those of the index checks (`IndexCheck` in backend.ts), reported with (value, dim, size).
+ * are those of the index checks (`IndexCheck` in backend.ts), reported with (value, dim or ignore, size).
  */
-export const ErrorCode = { intDivZero: 1, intModZero: 2, negativeIntPower: 3, indexOutOfBounds: 4, indexOutOfRange: 5, classOutOfRange: 6 } as const;
+export const ErrorCode = { intDivZero: 1, intModZero: 2, negativeIntPower: 3, indexOutOfBounds: 4, indexOutOfRange: 5, classOutOfRange: 6, targetOutOfBounds: 7 } as const;
 
 export function errorMessage(code: number, a: number, b: number, c: number): string {
   switch (code) {
@@ -153,6 +153,8 @@ export function errorMessage(code: number, a: number, b: number, c: number): str
       return indexCheckMessage({ kind: 'select', size: c }, a);
     case ErrorCode.classOutOfRange:
       return indexCheckMessage({ kind: 'class', size: c }, a);
+    case ErrorCode.targetOutOfBounds:
+      return indexCheckMessage({ kind: 'target', size: c, ignore: b }, a);
     default:
       return `webgpu kernel reported error code ${code}`;
   }
