@@ -158,4 +158,10 @@ export interface Backend<S = unknown> {
    * layer reads the index itself and throws at the call, as PyTorch does on the CPU.
    */
   checkIndex?(index: View<S>, check: IndexCheck): void;
+  /**
+   * softmax (or logSoftmax when `log`) of a float32 view along `dim` in one pass per row, where a
+   * fused kernel saves the five primitives the tensor layer composes it from (webgpu: one dispatch
+   * instead of five, and no temporaries). Backends where the composition is as fast leave it out.
+   */
+  softmax?(x: View<S>, dim: number, log: boolean): S;
 }

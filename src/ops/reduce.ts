@@ -4,7 +4,7 @@
  * and `keepdim`, and follows PyTorch's dtype rules: integer and bool sums are integers, `mean`
  * and `var` need a floating input.
  */
-import type { Backend, ReduceOp, View } from '../backend/backend.js';
+import type { ReduceOp } from '../backend/backend.js';
 import { backendOf } from '../device.js';
 import { isFloating, type DType } from '../dtype.js';
 import { normalizeDim, numelOf, type Shape } from '../shape.js';
@@ -343,18 +343,10 @@ function checkFloating(x: Tensor, name: string): void {
   if (!isFloating(x.dtype)) throw new TypeError(`${name}(): expected a floating point tensor but got ${x.dtype}`);
 }
 
-/**
- * A backend's fused softmax: the whole row normalisation in one pass per row instead of the five
- * primitives below (webgpu: one dispatch instead of five, and no temporaries; see
- * backend/webgpu/softmax.ts). Optional: js and wasm compose it from primitives. (The Backend
- * interface does not declare it yet, hence the narrowing here.)
- */
-type FusedSoftmax = Backend & { softmax?(x: View, dim: number, log: boolean): unknown };
-
 /** softmax, or logSoftmax when `log`, through the backend's fused kernel; undefined where it has none. */
 function fusedSoftmax(x: Tensor, dim: number, log: boolean): Tensor | undefined {
-  const backend = backendOf(x.device) as FusedSoftmax;
-  // the fused kernels are float32 only; an empty tensor needs no kernel at all
+  const backend = backendOf(x.device);
+  // Backend.softmax kernels are float32 only; an empty tensor needs no kernel at all
   if (!backend.softmax || x.dtype !== 'float32' || x.numel() === 0) return undefined;
   return wrap(x.device, backend.softmax(x._view, normalizeDim(dim, x.ndim), log), x.dtype, x.shape);
 }
