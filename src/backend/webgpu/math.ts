@@ -8,12 +8,35 @@
  * Accuracy on float32, for finite ordinary inputs: + − × are exact IEEE operations; division,
  * sqrt, floor/ceil/round/trunc, fmod (and so floorDivide and remainder) match the reference to the
  * last bit where the GPU rounds ÷ and √ as IEEE does (WGSL allows 2.5 ulp for ÷). exp, log,
- * tanh, sin and cos (and sigmoid and pow, through exp and log) are computed here from Cephes' float32 formulas, about 1.5 ulp (sin/cos for
- * |x| < 8192), because the built-ins are specified loosely (sin/cos only to 2^-11 absolute) and
- * SwiftShader's miss by up to 5e-5. Results below 2^-126 may flush to zero on GPUs that do not keep
- * subnormals (SwiftShader does not). The stated tolerance against the reference, which the tests
- * use: |a − e| ≤ 1e-7 + 5e-7·|e| (4 ulp, and an absolute term for results near a zero of sin/cos).
+ * tanh, sin and cos (and sigmoid, through exp) are computed here from Cephes' float32 formulas,
+ * about 1.5 ulp (sin/cos for |x| < 8192), because the built-ins are specified loosely (sin/cos
+ * only to 2^-11 absolute) and SwiftShader's miss by up to 5e-5. pow carries b·ln|a| to about 40
+ * bits before exp (see powFinite), within 3 ulp (1 measured, on SwiftShader and an H200). Results below 2^-126 may flush to
+ * zero on GPUs that do not keep subnormals (SwiftShader does not). The stated tolerance against the
+ * reference, which the tests use: |a − e| ≤ 1e-7 + 5e-7·|e| (4 ulp, and an absolute term for
+ * results near a zero of sin/cos); pow's, |a − e| ≤ 3.6e-7·|e|.
  */
+/** ln(j/32) for j = 23…45 (the points c that powFinite reduces x in [√½, √2) to), each as three float32 parts. */
+const LN_TABLE_SIZE = 23;
+function lnTableWgsl(): string {
+  const bits = new Uint32Array(1);
+  const float = new Float32Array(bits.buffer);
+  const high12 = (v: number) => {
+    float[0] = v;
+    bits[0] &= 0xfffff000;
+    return float[0];
+  };
+  const rows: string[] = [];
+  for (let j = 23; j < 23 + LN_TABLE_SIZE; j++) {
+    const ln = Math.log(j / 32); // double: 53 bits
+    const hi = high12(ln);
+    const mid = high12(ln - hi);
+    // each part is a float32 value: its shortest decimal reads back as that double, and so as that f32, exactly
+    rows.push(`vec3<f32>(${hi}, ${mid}, ${Math.fround(ln - hi - mid)})`);
+  }
+  return rows.join(', ');
+}
+
 export const mathWgsl = /* wgsl */ `
 /**
  * Subnormals (|x| < 2^-126): many GPUs, SwiftShader among them, treat them as zero in arithmetic
@@ -200,7 +223,7 @@ fn remainderF(a: f32, b: f32) -> f32 {
   return select(r, r + b, r != 0.0 && ((r < 0.0) != (b < 0.0)));
 }
 
-/** a^n by squaring and multiplying (n ≥ 0): exact for small integer powers, unlike exp(n·ln a). */
+/** a^n by squaring and multiplying (n ≥ 0). */
 fn powUintF(a: f32, n: u32) -> f32 {
   var r = 1.0;
   var base = a;
@@ -212,6 +235,87 @@ fn powUintF(a: f32, n: u32) -> f32 {
     base *= base;
   }
   return r;
+}
+
+/** x with the low 12 bits of its significand cleared: 12 significant bits, so that the product of two such halves is exact. */
+fn high12(x: f32) -> f32 { return bitcast<f32>(bitcast<u32>(x) & 0xfffff000u); }
+
+/** ln(j/32) for j = 23…45, each as three floats whose sum is it to about 2^-46 relative: two of 12 bits, and the rest. */
+const LN_TABLE = array<vec3<f32>, ${LN_TABLE_SIZE}>(${lnTableWgsl()});
+
+/**
+ * |a|^b for finite a ≠ 0 and b (no special case left), within about 2 ulp of the exact value.
+ * e^y with y = b·ln|a| needs y to about 2^-24 absolute, and y reaches ±104: so y is computed to
+ * about 40 bits, as a sum of terms that are exact or small enough for float32 to carry:
+ * - |a| = 2^k · x with x in [√½, √2), and x = c·(1 + s)/(1 − s) with c = j/32 the nearest table
+ *   point, so ln x = ln c + 2·atanh(s) = ln c + 2s + 2s³/3 + 2s⁵/5 (|s| < 2^-6.5, later terms below 2^-40);
+ * - s = (x − c)/(x + c) in two parts: the rounded quotient sh, and the residual x − c − sh·(x + c),
+ *   computed exactly, over x + c;
+ * - b, ln c and 2s are cut into 12-bit halves (by their bits), whose products are exact; and
+ *   the large exact terms give up their multiples of ln 2 (b·k all of it, in units of ln 2)
+ *   exactly, so what is left to round is a few terms below 1.
+ * Every product that must be exact is exact by the operands' widths, and nothing relies on
+ * recovering a rounding error by subtraction, so a compiler fusing a·b + c into one rounding
+ * (which WGSL allows) changes nothing; the sums are written in the order they must be computed,
+ * as Cody–Waite's reduction in expF is.
+ */
+fn powFinite(m: f32, b: f32) -> f32 {
+  // m = 2^k · x, x in [√½, √2)
+  var v = m;
+  var k = 0;
+  if (isSubnormal(m)) { v = subnormalUnits(m); k = -149; } // m = units · 2^-149
+  let parts = frexp(v);
+  var x = parts.fract;
+  k += parts.exp;
+  if (x < 0.707106781186547524) { x = x + x; k -= 1; }
+  let kf = f32(k);
+  // ln x = ln c + 2·atanh(s), s = (x − c)/(x + c) = sh + sl
+  let j = round(x * 32.0);
+  let c = j * 0.03125;
+  let lnc = LN_TABLE[i32(j) - 23];
+  let d = x - c; // exact: |d| ≤ 1/64 on x's grid
+  let u = x + c;
+  let sh = d / u;
+  let shh = high12(sh);
+  let shl = sh - shh;
+  let xh = high12(x);
+  let xl = x - xh;
+  // d − sh·(x + c), from exact products, largest first: each partial sum is exact or far below 2^-40·|d|
+  let residual = ((((d - shh * c) - shh * xh) - shl * c) - shl * xh) - (shh * xl + shl * xl);
+  let sl = residual / u;
+  let z = sh * sh;
+  let tail = sh * z * (0.666666666666666667 + z * 0.4); // 2s³/3 + 2s⁵/5
+  let twoS = sh + sh;
+  // y = b·k·ln2 + b·(ln c + 2s + tail): beyond about 89 it overflows, below about -104 it is 0
+  let yApprox = b * (kf * 0.693147180559945 + lnc.x + twoS);
+  if (yApprox > 89.5) { return posInf(); }
+  if (yApprox < -104.5) { return 0.0; }
+  let bh = high12(b);
+  let bl = b - bh;
+  let sHigh = high12(twoS);
+  let sLow = twoS - sHigh;
+  // b·k in units of ln 2: its integer part n0 goes straight to the exponent, exactly
+  let bk = bh * kf;
+  let n0 = round(bk);
+  let k2 = (bk - n0) + bl * kf;
+  // the two large terms b_h·(ln c)_h and b_h·(2s)_h less their multiples of ln 2 = C1 + C2 (C1 has 9 bits: n·C1 is exact)
+  let t1 = bh * lnc.x;
+  let t2 = bh * sHigh;
+  let n1 = round(t1 * 1.44269504088896341);
+  let n2 = round(t2 * 1.44269504088896341);
+  var big = (t1 - n1 * 0.693359375) + (t2 - n2 * 0.693359375);
+  let n3 = round(big * 1.44269504088896341);
+  big = big - n3 * 0.693359375;
+  let nLn = n1 + n2 + n3;
+  // the terms below 2^-11 of those, where float32's rounding is far below 2^-24 absolute
+  let medium = ((bl * lnc.x + bh * lnc.y) + (bl * sHigh + bh * sLow)) + (bl * lnc.y + bl * sLow);
+  let small = b * ((lnc.z + (sl + sl)) + tail);
+  let rest = k2 * 0.693147180559945 + ((medium + small) - nLn * -2.12194440e-4);
+  let p = frexp(expF(big + rest)); // |big + rest| < 1
+  let n = i32(n0 + nLn) + p.exp;
+  if (n > 128) { return posInf(); } // p.fract < 1, so 2^128 · p.fract is finite
+  let half = n / 2;
+  return ldexp(ldexp(p.fract, half), n - half);
 }
 
 /** C's pow, whose special cases PyTorch follows (1^y = 1 even for NaN y; (-1)^±inf = 1; …). */
@@ -236,18 +340,15 @@ fn powF(a: f32, b: f32) -> f32 {
   }
   if (a < 0.0 && !bInt) { return qnan(); }
   if (b == 0.5) { return sqrt(a); }
-  // |a|^b = |a|^n · |a|^f with n = trunc(b): the integer power by squaring (exact for small n and
-  // |a|), the fraction as e^(f·ln|a|), whose argument stays small so its rounding error does too
   let m = abs(a);
-  let n = trunc(b);
   var r: f32;
-  if (abs(n) <= 64.0) {
-    r = powUintF(m, u32(abs(n)));
-    if (n < 0.0) { r = divF(1.0, r); }
-    let f = b - n;
-    if (f != 0.0) { r = r * expF(f * logF(m)); }
+  // small integer powers by multiplying, where that rounds at most once (b = -1, 1, 2) or never:
+  // with w significant bits in |a|, |a|^n has at most n·w, so n·w ≤ 24 keeps every product exact
+  let width = 24u - countTrailingZeros((bitcast<u32>(m) & 0x007fffffu) | 0x00800000u);
+  if (bInt && !isSubnormal(m) && (b == -1.0 || (b > 0.0 && (b <= 2.0 || b * f32(width) <= 24.0)))) {
+    r = select(powUintF(m, u32(b)), divF(1.0, m), b < 0.0);
   } else {
-    r = expF(b * logF(m));
+    r = powFinite(m, b);
   }
   return select(r, -r, a < 0.0 && bOdd);
 }
