@@ -239,16 +239,7 @@ ${errorWgsl(bindings.length + 1)}
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let i = linearIndex(wid, nwg, lid);
   if (i >= prmu(0u)) { return; }
-  var rem = i;
-  var at = prm(2u);
-  let nd = prmu(1u);
-  for (var k = 0u; k < nd; k++) {
-    let d = nd - 1u - k;
-    let size = prmu(8u + d);
-    at += i32(rem % size) * prm(16u + d);
-    rem = rem / size;
-  }
-  let v = index[at];
+  let v = index[stridedOffset(i, prm(2u), prmu(1u), 8u, 16u)];
   let ignored = prm(24u) == 1 && v == prm(6u);
   if ((v < prm(3u) || v >= prm(4u)) && !ignored) { report(prmu(5u), v, prm(6u), prm(7u)); }
 }

@@ -37,30 +37,8 @@ const CHUNK = 8192;
  * [24..32) reduced shape, [32..40) reduced strides.
  */
 const offsetsWgsl = /* wgsl */ `
-fn keptOffset(o: u32) -> i32 {
-  var rem = o;
-  var off = prm(4u);
-  let nd = prmu(2u);
-  for (var k = 0u; k < nd; k++) {
-    let d = nd - 1u - k;
-    let size = prmu(8u + d);
-    off += i32(rem % size) * prm(16u + d);
-    rem = rem / size;
-  }
-  return off;
-}
-fn reducedOffset(j: u32) -> i32 {
-  var rem = j;
-  var off = 0;
-  let nd = prmu(3u);
-  for (var k = 0u; k < nd; k++) {
-    let d = nd - 1u - k;
-    let size = prmu(24u + d);
-    off += i32(rem % size) * prm(32u + d);
-    rem = rem / size;
-  }
-  return off;
-}
+fn keptOffset(o: u32) -> i32 { return stridedOffset(o, prm(4u), prmu(2u), 8u, 16u); }
+fn reducedOffset(j: u32) -> i32 { return stridedOffset(j, 0, prmu(3u), 24u, 32u); }
 `;
 
 /** The accumulator's start and step for each op and accumulator type. */

@@ -97,6 +97,23 @@ fn toInt32(x: f32) -> i32 {
   return bitcast<i32>(u32(m));
 }
 
+/**
+ * The storage offset of element i (row-major order) of a strided view whose nd sizes are
+ * parameters shapes…shapes+nd and strides strides…strides+nd: i's coordinates are peeled off from
+ * the last dim.
+ */
+fn stridedOffset(i: u32, offset: i32, nd: u32, shapes: u32, strides: u32) -> i32 {
+  var rem = i;
+  var off = offset;
+  for (var k = 0u; k < nd; k++) {
+    let d = nd - 1u - k;
+    let size = prmu(shapes + d);
+    off += i32(rem % size) * prm(strides + d);
+    rem = rem / size;
+  }
+  return off;
+}
+
 /** The linear thread index of a 1-D launch spread over a 2-D grid of 256-thread workgroups. */
 fn linearIndex(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 { return (wid.y * nwg.x + wid.x) * 256u + lid; }
 `;
