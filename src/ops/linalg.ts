@@ -42,14 +42,30 @@ function recordProduct(name: string, a: Tensor, b: Tensor, out: Tensor, lifted: 
       const left = aShape.length === 1 ? x.unsqueeze(0) : x;
       const right = bShape.length === 1 ? y.unsqueeze(1) : y;
       const grad = g.reshape(lifted); // the output's gradient with the vector dims put back: [..., M, N]
-      return [
-        a.requiresGrad ? sumToShape(grad.matmul(right.transpose(-1, -2)), left.shape).reshape(aShape) : null,
-        b.requiresGrad ? sumToShape(left.transpose(-1, -2).matmul(grad), right.shape).reshape(bShape) : null,
-      ];
+      // For a 2-D product (nothing to sum over batch dims), an operand that is a transposed view
+      // gets its gradient computed transposed, (bᵀ)ᵀ = b: ∂L/∂a = (b @ gᵀ)ᵀ, ∂L/∂b = (gᵀ @ a)ᵀ,
+      // the same sums of the same products, in the same order. This is PyTorch's mm_mat1_backward
+      // and mm_mat2_backward: the gradient then has the operand's strides, so for `x @ w.t()` the
+      // TBackward of `w.t()` turns it into a contiguous tensor laid out like `w`, which backward
+      // can store as `w.grad` without a copy (see `accumulate` in autograd/engine.ts).
+      // (A transposed operand is 2-D: a vector lifted to a matrix is contiguous.)
+      const flat = grad.ndim === 2;
+      const gradA = () =>
+        flat && isTransposed(left)
+          ? right.matmul(grad.t()).t()
+          : sumToShape(grad.matmul(right.transpose(-1, -2)), left.shape).reshape(aShape);
+      const gradB = () =>
+        flat && isTransposed(right)
+          ? grad.t().matmul(left).t()
+          : sumToShape(left.transpose(-1, -2).matmul(grad), right.shape).reshape(bShape);
+      return [a.requiresGrad ? gradA() : null, b.requiresGrad ? gradB() : null];
     },
     [a, b],
   );
 }
+
+/** True for a matrix stored column by column (`w.t()` of a contiguous `w`), and not also row by row. */
+const isTransposed = (m: Tensor): boolean => !m.isContiguous() && m.t().isContiguous();
 
 const mmError = (a: Tensor, b: Tensor) =>
   new RangeError(`mat1 and mat2 shapes cannot be multiplied (${a.shape.join('x')} and ${b.shape.join('x')})`);
