@@ -3,9 +3,9 @@
  * build-topo), so each node runs only after every gradient flowing into it has been summed; then
  * it applies that node's chain rule and passes the results on. Leaves accumulate into `.grad`.
  */
-import { fmtShape } from '../shape.js';
+import { contiguousStrides, fmtShape } from '../shape.js';
 import { onesLike } from '../ops/creation.js';
-import type { Tensor } from '../tensor.js';
+import type { Storage, Tensor } from '../tensor.js';
 import { enableGrad, noGrad } from './grad-mode.js';
 import { gradNodeOf, type Node } from './node.js';
 
@@ -63,10 +63,22 @@ export function runBackward(
   }
 
   const grads = new Map<Node, Tensor>();
+  // The storages this pass made and nobody else can see (see `accumulate`): a sum made here, and a
+  // node's gradients for its inputs when their storage is neither the node's gradient's nor one of
+  // its saved tensors' (a backward function captures no other tensor: see `record`).
+  const owned = new Set<Storage>();
   const add = (node: Node, g: Tensor) => {
     const have = grads.get(node);
-    grads.set(node, have ? have.add(g) : g);
+    if (have) {
+      g = have.add(g);
+      owned.add(g._storage);
+    }
+    grads.set(node, g);
   };
+  // a stored gradient must not be on a storage that is still on its way to another node, where a
+  // hook could write into it (or a later leaf take it too)
+  const inFlight = (storage: Storage) => [...grads.values()].some((g) => g._storage === storage);
+  const store = (t: Tensor, g: Tensor) => accumulate(t, g, createGraph, owned.has(g._storage) && !inFlight(g._storage), owned);
   rootNodes.forEach((node, i) => add(node, rootGrads[i]));
 
   const order = reverseTopologicalOrder(rootNodes);
@@ -86,16 +98,21 @@ export function runBackward(
       let grad = grads.get(node);
       if (!grad) continue;
       grads.delete(node);
-      for (const hook of node.hooks) grad = hook(grad) ?? grad;
-      if (node.retainsGradOf && !capture) accumulate(node.retainsGradOf, grad, createGraph);
+      for (const hook of node.hooks) {
+        owned.delete(grad._storage); // the hook may keep it
+        grad = hook(grad) ?? grad;
+      }
+      if (node.retainsGradOf && !capture) store(node.retainsGradOf, grad);
       const target = captureNodes.get(node);
       if (target) captured.set(target, grad);
       if (node.variable) {
-        if (!capture) accumulate(node.variable, grad, createGraph);
+        if (!capture) store(node.variable, grad);
         continue;
       }
       if (!continuesPast(node)) continue;
-      const inputGrads = node.backwardFn(grad, node.saved());
+      const saved = node.saved();
+      const inputGrads = node.backwardFn(grad, saved);
+      const seen = new Set([grad._storage, ...saved.map((t) => t?._storage)]);
       node.next.forEach((next, i) => {
         const g = inputGrads[i];
         if (!next || !g) return;
@@ -103,6 +120,7 @@ export function runBackward(
         if (g.shape.length !== shape.length || g.shape.some((s, d) => s !== shape[d])) {
           throw new Error(`${node.name} returned a gradient of shape ${fmtShape(g.shape)} for an input of shape ${fmtShape(shape)}`);
         }
+        if (!seen.has(g._storage)) owned.add(g._storage);
         add(next, g);
       });
       if (!retainGraph) node.free();
@@ -113,11 +131,52 @@ export function runBackward(
   return captured;
 }
 
-/** `t.grad += g`, detached from the graph unless it is being built for double backward. */
-function accumulate(t: Tensor, g: Tensor, createGraph: boolean): void {
-  const grad = g.dtype === t.dtype ? g : g.to(t.dtype);
+/**
+ * `t.grad += g`, detached from the graph unless it is being built for double backward.
+ *
+ * A first gradient is stored as it is, without a copy, where that is safe, as PyTorch's
+ * AccumulateGrad "steals" a gradient that nothing else refers to. `.grad` is the user's to write
+ * in place (`p.grad.zero_()`, `mul_`), so its storage must be seen by no one else: `owns` says
+ * that this pass made it and it goes nowhere else in the pass (it is not the `gradient` the user
+ * passed to backward(), nor a saved tensor, nor anything a hook saw); once taken it is no longer
+ * owned, so a second leaf fed the same storage (`a + b` gives both the same tensor) gets a copy.
+ * And the gradient must fill its storage exactly, so that it neither keeps a larger buffer alive
+ * nor overlaps itself (an `expand`), with the leaf's strides: PyTorch's gradient layout contract,
+ * which the optimizer's elementwise updates of `p` and `p.grad` rely on to run as one pass. A
+ * gradient that fails any of these is copied, as before.
+ */
+function accumulate(t: Tensor, g: Tensor, createGraph: boolean, owns: boolean, owned: Set<Storage>): void {
+  const grad = g.dtype === t.dtype ? g : g.to(t.dtype); // a cast makes a new storage, seen by no one
   if (t.grad) t.grad = t.grad.add(grad);
-  else t.grad = createGraph ? grad : grad.detach().clone(); // a clone: one gradient tensor may flow to several leaves
+  else if (createGraph) t.grad = grad;
+  else if ((owns || grad !== g) && fillsStorageLike(grad, t)) {
+    owned.delete(grad._storage);
+    t.grad = grad.detach();
+  } else t.grad = grad.detach().clone();
+}
+
+/**
+ * True when `g` is laid out like `t` (its strides, where a dim has more than one element) and is
+ * all of its storage, each element once. A `t` that is not dense itself (an expanded leaf) asks for
+ * a contiguous `g`, as in PyTorch.
+ */
+function fillsStorageLike(g: Tensor, t: Tensor): boolean {
+  const strides = isDense(t) ? t._strides : contiguousStrides(t.shape);
+  // with those strides (dense ones) g is dense too, so at offset 0 it covers numel elements exactly
+  const sameLayout = g.shape.every((size, d) => size === 1 || g._strides[d] === strides[d]);
+  return sameLayout && g._offset === 0 && g.numel() === g._storage.length;
+}
+
+/** True when some order of `t`'s dims makes its strides contiguous: no element twice, no gaps. */
+function isDense(t: Tensor): boolean {
+  const dims = t.shape.map((size, d) => ({ size, stride: t._strides[d] })).filter((d) => d.size !== 1);
+  dims.sort((a, b) => a.stride - b.stride);
+  let expected = 1;
+  for (const { size, stride } of dims) {
+    if (stride !== expected) return false;
+    expected *= size;
+  }
+  return true;
 }
 
 /** `Tensor.backward`: seeds the gradient (1 for a scalar) and runs the graph. */
