@@ -563,8 +563,13 @@ describe('wasm memory', () => {
       for (let i = 0; i < 4; i++) h = h.mul(0.5);
       if (step % 500 === 499) highWater.push(wasmInfo().heap.highWaterBytes);
     }
-    // the collection threshold adapts (up to 256 MiB between collections), then the heap is flat
-    expect(highWater[2]).toBe(highWater[1]);
+    // The collection threshold adapts (up to 256 MiB between collections), then the heap is flat:
+    // a collection comes when the bytes handed out cross the threshold, and the peak before it is
+    // the live tensors at that moment plus the garbage. Where in a step that moment falls drifts
+    // from one collection to the next, so the peak can still rise by what one step allocates
+    // (1 MiB here) as the drift finds the step's fullest point, and no more: that bounds it.
+    // (A CI run under load once saw +256 KiB, one tensor, between steps 1000 and 1500.)
+    expect(highWater[2] - highWater[1]).toBeLessThanOrEqual(1 << 20);
     expect(highWater[2] - start).toBeLessThan(300 << 20);
   });
 });
