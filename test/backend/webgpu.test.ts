@@ -196,7 +196,7 @@ describe.skipIf(!available)('webgpu backend against the js reference', () => {
       expect(gpu.memory().buffersCreated).toBe(created);
       const b = gpu.unary('neg', { storage: zeros, dtype: 'float32', shape: [1000], strides: [1], offset: 0 });
       expect(Array.from(await gpu.read(b, 'float32')).every((v) => Object.is(v, -0))).toBe(true);
-      expect(() => gpu.read(a, 'float32')).rejects.toThrow('this tensor was disposed');
+      await expect(gpu.read(a, 'float32')).rejects.toThrow('this tensor was disposed');
       expect(() => gpu.unary('neg', { storage: a, dtype: 'float32', shape: [1], strides: [1], offset: 0 })).toThrow('disposed');
     });
 
