@@ -20,7 +20,8 @@
  * On an H200 (bench/gpu.ts, three runs) the 64×64 tiling reaches 15–19 TFLOP/s at n = 1024 and
  * 27–32 at n = 2048 and 4096; the 128×128 one 29–30 with one stage and 31–33 with two; cuBLAS does
  * 37, 50 and 51. Other shapes (64×128, 128×64, k steps of 16 and 32), two stages for the small
- * tile (26–27 at 4096) and writing the k loop out in full (within noise) did not do better.
+ * tile (26–27 at 4096), writing the k loop out in full (within noise) and WGSL's fma() in place
+ * of `acc += a * b` (the same: the driver fuses them already) did not do better.
  * A thread's rows are not contiguous: it owns rows 4·ty…4·ty+3 of every group of 4·TY rows, so
  * that neighbouring threads read neighbouring 16-byte words of shared memory.
  * The accumulators are separate named variables, written out by the generator, so the compiler
