@@ -345,12 +345,32 @@ export function convert(x: Tensor, device: Device, dtype: DType): Tensor {
   return record('ToCopyBackward0', [x], out, (g) => [g.to({ device: from, dtype: fromDtype })]);
 }
 
+/**
+ * The 0-d tensors that numbers in ops became lately, by device, dtype and value. A number operand
+ * (`x.mul(0.5)`, the learning rate in an optimizer step) is a 0-d tensor on the other operand's
+ * device, and making one costs an upload there (on webgpu a queue write, about 10 µs: 15 of them
+ * in a training step of the tutorial's MLP). They are never written into (ops read their operands;
+ * autograd only saves them), and no user holds them, so one can serve every use. A small
+ * least-recently-used map keeps the cache bounded.
+ */
+const scalars = new Map<string, Tensor>();
+const SCALARS_KEPT = 64;
+
 /** Makes `value` a tensor on `like`'s device; numbers take `dtype`. */
 export function asTensor(value: TensorLike, like: Tensor, dtype: DType = like.dtype): Tensor {
   if (value instanceof Tensor) return value;
-  const array = allocArray(dtype, 1);
-  array[0] = castScalar(value, dtype);
-  return fromArray(array, []).to(like.device);
+  const key = `${like.device} ${dtype} ${Object.is(value, -0) ? '-0' : String(value)}`;
+  let t = scalars.get(key);
+  if (t) {
+    scalars.delete(key); // most recently used goes last
+  } else {
+    const array = allocArray(dtype, 1);
+    array[0] = castScalar(value, dtype);
+    t = fromArray(array, []).to(like.device);
+    if (scalars.size === SCALARS_KEPT) scalars.delete(scalars.keys().next().value!);
+  }
+  scalars.set(key, t);
+  return t;
 }
 
 /**

@@ -8,6 +8,7 @@ import { fc, it } from '@fast-check/vitest';
 import * as torch from '../../src/index.js';
 import { devices, floatDTypes, hasFloat64 } from '../devices.js';
 import { expectClose, read, shapeArb, tensorArb, toNested, valueArb } from '../helpers.js';
+import { asTensor } from '../../src/ops/creation.js';
 
 describe('tensor() from nested arrays', () => {
   vit('infers the shape and PyTorch-like dtypes', () => {
@@ -265,5 +266,24 @@ describe.each(devices)('in-place op rules on %s', (device) => {
     const i = torch.tensor([5, 7], { device });
     i.add_(torch.tensor([true, false], { device }));
     await expectClose(i, [6, 7]);
+  });
+});
+
+describe('number operands', () => {
+  vit('become one cached 0-d tensor per device, dtype and value, which results never alias', async () => {
+    const x = torch.ones([3]);
+    expect(asTensor(0.5, x)).toBe(asTensor(0.5, x));
+    expect(asTensor(0.5, x).tolist()).toBe(0.5);
+    expect(asTensor(-0, x)).not.toBe(asTensor(0, x));
+    expect(Object.is(asTensor(-0, x).item(), -0)).toBe(true);
+    expect(asTensor(2, x, 'int32')).not.toBe(asTensor(2, x, 'float32'));
+    expect(asTensor(2.7, x, 'int32').item()).toBe(2);
+    const y = x.mul(0.5);
+    y.mul_(4); // writes into the result, never into the 0.5 it was made with
+    await expectClose(x.mul(0.5), [0.5, 0.5, 0.5]);
+    // the cache is bounded: after 64 other numbers, 0.5 is made again
+    const first = asTensor(0.5, x);
+    for (let i = 0; i < 64; i++) asTensor(1000 + i, x);
+    expect(asTensor(0.5, x)).not.toBe(first);
   });
 });
