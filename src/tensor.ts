@@ -469,8 +469,8 @@ export class Tensor {
     return indexing.index(this, items);
   }
   /** @see indexing.indexPut_ */
-  indexPut_(items: IndexItem | IndexItem[], value: TensorLike): Tensor {
-    return indexing.indexPut_(this, Array.isArray(items) ? items : [items], value);
+  indexPut_(items: IndexItem | IndexItem[], value: TensorLike, options?: { accumulate?: boolean }): Tensor {
+    return indexing.indexPut_(this, Array.isArray(items) ? items : [items], value, options);
   }
   /** @see indexing.gather */
   gather(dim: number, index: Tensor): Tensor {

@@ -258,6 +258,10 @@ describe.each(devices)('advanced indexing on %s', (device) => {
     await expectClose(y, [[1, 0, 2], [1, 0, 2]]);
     y.indexPut_(['...', 1], torch.tensor(5, { dtype: 'float32', device }));
     await expectClose(y, [[1, 5, 2], [1, 5, 2]]);
+    // the method takes { accumulate } as the function does
+    const z = torch.zeros([3], { device });
+    z.indexPut_([torch.tensor([0, 0, 2], { device })], torch.tensor([1, 2, 3], { dtype: 'float32', device }), { accumulate: true });
+    await expectClose(z, [3, 0, 3]);
   });
 
   vit('errors name the bad index and the shapes', async () => {
