@@ -30,6 +30,7 @@ import type { Tensor } from '../src/index.js';
 import { backendOf } from '../src/device.js';
 import type { WebGpuBackend } from '../src/backend/webgpu/index.js';
 import { matmul as matmulWith, tileBytes, tileFor, TILES, type Tile } from '../src/backend/webgpu/matmul.js';
+import { printTable as table } from './report.js';
 
 const small = process.argv.includes('--small');
 const stepsArg = process.argv.indexOf('--steps');
@@ -43,14 +44,6 @@ const LR = 1e-3;
 const fmt = (x: number | undefined, digits = 2): string => (x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits));
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
-function table(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padStart(widths[i])).join(' | ') + ' |';
-  console.log(line(header));
-  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
-  for (const r of rows) console.log(line(r));
-  console.log();
-}
 
 /** Lets the event loop run (finalizers hand buffers back), without waiting for the GPU. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));

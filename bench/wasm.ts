@@ -33,7 +33,7 @@ import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
 import * as torch from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import { disposeStorage, getNumThreads, setNumThreads, wasmInfo } from '../src/backend/wasm/index.js';
-import { Report, type BenchReport, type BenchTable } from './report.js';
+import { printTable, Report, type BenchReport, type BenchTable } from './report.js';
 
 const quick = process.argv.includes('--quick');
 const stepsArg = process.argv.indexOf('--steps');
@@ -71,12 +71,7 @@ const report = new Report('wasm');
 function table(title: string, header: string[], rows: string[][], plot?: BenchTable['plot']): void {
   console.log(title);
   report.table({ title, header, rows, plot });
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padStart(widths[i])).join(' | ') + ' |';
-  console.log(line(header));
-  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
-  for (const r of rows) console.log(line(r));
-  console.log();
+  printTable(header, rows);
 }
 
 /** The tutorial's batch size and learning rate. */
