@@ -18,8 +18,6 @@
 
 import { loadCollector, Reclaimer, type Reclaim } from '../reclaim.js';
 
-export type { Reclaim } from '../reclaim.js';
-
 /** A storage in wasm memory: the opaque handle tensors of the `wasm` device hold. */
 export class WasmStorage {
   constructor(
@@ -75,22 +73,22 @@ export class Heap {
   private pooledBytes = 0;
   private buffer: ArrayBufferLike | undefined;
   private views!: { u8: Uint8Array; i32: Int32Array; f32: Float32Array; f64: Float64Array };
-  private reclaimer!: Reclaimer<number>;
+  private readonly reclaimer: Reclaimer<number>;
 
   private constructor(readonly memory: WebAssembly.Memory, heapBase: number) {
     this.base = this.top = Math.ceil(heapBase / 64) * 64;
-  }
-
-  static async create(memory: WebAssembly.Memory, heapBase: number): Promise<Heap> {
-    await loadCollector();
-    const heap = new Heap(memory, heapBase);
-    heap.reclaimer = new Reclaimer({
-      release: (ptr) => heap.release(ptr),
-      liveBytes: () => heap.liveBytes,
+    this.reclaimer = new Reclaimer({
+      release: (ptr) => this.release(ptr),
+      liveBytes: () => this.liveBytes,
       minBytes: MIN_COLLECT_BYTES,
       maxBytes: MAX_COLLECT_BYTES,
     });
-    return heap;
+  }
+
+  /** A heap over `memory` from `heapBase`, once the collector it reclaims with is loaded. */
+  static async create(memory: WebAssembly.Memory, heapBase: number): Promise<Heap> {
+    await loadCollector();
+    return new Heap(memory, heapBase);
   }
 
   get reclaim(): Reclaim {
