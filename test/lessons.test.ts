@@ -19,8 +19,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const lessonsDir = join(root, 'lessons');
 const run = promisify(execFile);
 
-/** A float32 element as PyTorch prints `torch.rand` output: four decimals in [0, 1). */
-const R = String.raw`0\.\d{4}`;
+/**
+ * A float32 element in [0, 1) as PyTorch prints it: four decimals, or, when the tensor's largest
+ * nonzero |value| is over 1000 times its smallest or the smallest is under 1e-4 (a draw like
+ * 5.0365e-04 next to 0.7186), every element in scientific notation.
+ */
+const R = String.raw`(?:0\.\d{4}|\d\.\d{4}e-0\d)`;
 
 /** What each lesson must print, in order. */
 const expectedOutput: Record<string, (string | RegExp)[]> = {
@@ -132,7 +136,7 @@ const expectedOutput: Record<string, (string | RegExp)[]> = {
     'Gradient function for loss = <BinaryCrossEntropyWithLogitsBackward0>\n',
     // Computing Gradients: random values, but every row of w.grad is b.grad, each (σ(z_j) - 0) / 3 in (0, 1/3)
     new RegExp(
-      String.raw`tensor\(\[\[(0\.\d{4}, 0\.\d{4}, 0\.\d{4})\],\n` +
+      String.raw`tensor\(\[\[(${R}, ${R}, ${R})\],\n` +
         String.raw`(        \[\1\],\n){3}` +
         String.raw`        \[\1\]\]\)\n` +
         String.raw`tensor\(\[\1\]\)\n`,
