@@ -50,6 +50,18 @@ export interface Tile {
   pipeline?: boolean;
   /** Write the k loop within a step out in full. */
   unrollK?: boolean;
+  /**
+   * Threads across in a warp's patch of the tile (32 / warpX down), rather than a warp taking
+   * whole rows of threads: a 32-thread warp of a 16-wide grid of threads reads 2 rows of a's tile
+   * and all 16 columns of b's, one of 8 × 4 reads 4 and 8, which is fewer shared-memory
+   * transactions (16-byte loads from 32 threads: 2 + 1 wavefronts of 128 bytes instead of 1 + 2…).
+   */
+  warpX?: number;
+  /**
+   * Hand out output blocks in bands of this many block rows (column by column within a band)
+   * rather than row by row, so the workgroups running at once share more of a and b in L2.
+   */
+  band?: number;
 }
 
 export const TILES = {
@@ -63,7 +75,8 @@ export function tileFor(B: number, M: number, N: number): Tile {
   return B * Math.ceil(M / large.BM) * Math.ceil(N / large.BN) >= 256 ? large : TILES.small;
 }
 
-const tileName = ({ BM, BN, BK, TM, TN, pipeline, unrollK }: Tile) => `${BM}x${BN}k${BK}t${TM}x${TN}${pipeline ? 'p' : ''}${unrollK ? 'u' : ''}`;
+const tileName = ({ BM, BN, BK, TM, TN, pipeline, unrollK, band, warpX }: Tile) =>
+  `${BM}x${BN}k${BK}t${TM}x${TN}${pipeline ? 'p' : ''}${unrollK ? 'u' : ''}${band ? `b${band}` : ''}${warpX ? `w${warpX}` : ''}`;
 
 /** Workgroup memory a tiling needs, in bytes (both tiles, 4-byte elements). */
 export const tileBytes = ({ BM, BN, BK, pipeline }: Tile) => (pipeline ? 2 : 1) * BK * (BM + BN) * 4;
@@ -94,7 +107,8 @@ function matmulWgsl(t: string, vector: boolean, tile: Tile): string {
   const w = vector ? 4 : 1; // elements per global load
   const loadsA = (BM * BK) / w / T; // global loads per thread per k-step
   const loadsB = (BN * BK) / w / T;
-  if (TM % 4 || TN % 4 || BK % 4 || !Number.isInteger(loadsA) || !Number.isInteger(loadsB)) {
+  const warpsFit = !tile.warpX || (32 % tile.warpX === 0 && TX % tile.warpX === 0 && TY % (32 / tile.warpX) === 0);
+  if (TM % 4 || TN % 4 || BK % 4 || !Number.isInteger(loadsA) || !Number.isInteger(loadsB) || !warpsFit) {
     throw new RangeError(`webgpu matmul: tiling ${tileName(tile)} does not split evenly over its ${T} threads`);
   }
   const reg = vector ? `vec4<${t}>` : t;
@@ -136,12 +150,12 @@ function matmulWgsl(t: string, vector: boolean, tile: Tile): string {
   // accumulator acc_i_j: row 4·(ty + ⌊i/4⌋·TY) + i mod 4 of the tile, vec4 column tx + j·TX
   const rows = Array.from({ length: TM }, (_, i) => i);
   const cols = Array.from({ length: HN }, (_, j) => j);
-  const rowOf = (i: number) => `${4 * Math.floor(i / 4) * TY + (i % 4)}u + lid3.y * 4u`;
+  const rowOf = (i: number) => `${4 * Math.floor(i / 4) * TY + (i % 4)}u + ty * 4u`;
   const comp = 'xyzw';
   // the multiply-adds of 4 steps of k from tile stage s
   const fourK = (s: string, kq: string) => `
 ${rows.map((i) => `      let a${i} = tileA[${s}][${rowOf(i)}][${kq}];`).join('\n')}
-${unroll(4, (kk) => `${cols.map((j) => `      let b${kk}_${j} = tileB[${s}][${kq} * 4u + ${kk}u][lid3.x + ${j * TX}u];`).join('\n')}
+${unroll(4, (kk) => `${cols.map((j) => `      let b${kk}_${j} = tileB[${s}][${kq} * 4u + ${kk}u][tx + ${j * TX}u];`).join('\n')}
 ${rows.flatMap((i) => cols.map((j) => `      acc_${i}_${j} += a${i}.${comp[kk]} * b${kk}_${j};`)).join('\n')}`)}`;
   const compute = (s: string) =>
     tile.unrollK
@@ -149,7 +163,7 @@ ${rows.flatMap((i) => cols.map((j) => `      acc_${i}_${j} += a${i}.${comp[kk]} 
       : `    for (var kq = 0u; kq < ${BK / 4}u; kq++) {${fourK(s, 'kq')}\n    }`;
   const store = (i: number, j: number) => {
     const gm = `row0 + ${rowOf(i)}`;
-    const gn = `col0 + ${4 * j * TX}u + lid3.x * 4u`;
+    const gn = `col0 + ${4 * j * TX}u + tx * 4u`;
     return vector
       ? `  if (${gm} < M && ${gn} < N) { dst[(outBase + (${gm}) * N + ${gn}) / 4u] = acc_${i}_${j}; }`
       : unroll(4, (c) => `  if (${gm} < M && ${gn} + ${c}u < N) { dst[outBase + (${gm}) * N + ${gn} + ${c}u] = acc_${i}_${j}.${comp[c]}; }`);
@@ -188,13 +202,13 @@ var<workgroup> tileA: array<array<array<vec4<${t}>, ${BK / 4}>, ${BM}>, ${stages
 var<workgroup> tileB: array<array<array<vec4<${t}>, ${BN / 4}>, ${BK}>, ${stages}>; // [stage][k][n / 4][n % 4]
 
 @compute @workgroup_size(${TX}, ${TY})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let M = prmu(1u);
   let K = prmu(2u);
   let N = prmu(3u);
   let batch = wid.z + prmu(12u);
-  let row0 = wid.y * ${BM}u;
-  let col0 = wid.x * ${BN}u;
+${blockWgsl(tile)}
+${threadWgsl(tile)}
   let aBase = prm(4u) + i32(batch) * prm(5u);
   let bBase = prm(8u) + i32(batch) * prm(9u);
 ${unroll(loadsA, (q) => `  var ra${q}: ${reg};`)}
@@ -205,6 +219,36 @@ ${loop}
 ${rows.flatMap((i) => cols.map((j) => store(i, j))).join('\n')}
 }
 `;
+}
+
+/**
+ * The first row and column of the output block this workgroup computes. By default workgroup
+ * (x, y) takes block column x of block row y; the GPU starts workgroups in order of y·nx + x, so
+ * those running together cover a few whole block rows: all of b, a little of a. With bands, the
+ * i-th workgroup takes the blocks of a band of `band` block rows column by column, so the ones
+ * running together cover a square-ish patch and read less of a and b in all.
+ */
+function blockWgsl({ BM, BN, band }: Tile): string {
+  if (!band) return `  let row0 = wid.y * ${BM}u;\n  let col0 = wid.x * ${BN}u;`;
+  return /* wgsl */ `
+  let perBand = ${band}u * nwg.x;
+  let id = wid.y * nwg.x + wid.x;
+  let firstRow = (id / perBand) * ${band}u;
+  let rowsHere = min(nwg.y - firstRow, ${band}u);
+  let row0 = (firstRow + (id % perBand) % rowsHere) * ${BM}u;
+  let col0 = ((id % perBand) / rowsHere) * ${BN}u;`;
+}
+
+/** The thread's column tx and row ty in the grid of threads over the tile (see Tile.warpX). */
+function threadWgsl({ BN, TN, warpX }: Tile): string {
+  const TX = BN / TN;
+  if (!warpX) return `  let tx = lid % ${TX}u;\n  let ty = lid / ${TX}u;`;
+  const warpY = 32 / warpX;
+  return /* wgsl */ `
+  let lane = lid % 32u;
+  let warp = lid / 32u;
+  let tx = (warp % ${TX / warpX}u) * ${warpX}u + lane % ${warpX}u;
+  let ty = (warp / ${TX / warpX}u) * ${warpY}u + lane / ${warpX}u;`;
 }
 
 /** Whether a and b can be read as vec4 rows: unit inner stride, and every row start 16-byte aligned. */
