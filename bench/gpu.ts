@@ -4,10 +4,9 @@
  *
  *   1. float32 matmul, n × n by n × n, in TFLOP/s (2n³ flops), n = 1024, 2048, 4096, through the
  *      tensor API; then each tiling of src/backend/webgpu/matmul.ts (and a few other shapes of
- *      tile) called directly, which is what `tileFor`'s choice between them rests on; the
+ *      tile) called directly, which is what `tileFor`'s choice between them rests on; and the
  *      arithmetic ceiling (a kernel of multiply-adds on registers alone: what any WGSL kernel can
- *      reach through this driver); and, in Node, the main tilings again on a second device with
- *      Dawn's robustness transform off (bounds clamps on every array access), to measure its cost;
+ *      reach through this driver);
  *   2. the tutorial MLP's training step (784-512-512-10, ReLU, cross-entropy, SGD lr 1e-3) at
  *      batch 64 and 1024, in samples/s, written with raw Tensor ops (matmul, add, relu,
  *      logSoftmax + gather, manual SGD under noGrad) so it depends on nothing in src/nn;
@@ -31,8 +30,7 @@ import { execFileSync } from 'node:child_process';
 import * as torch from '../src/index.js';
 import type { Tensor } from '../src/index.js';
 import { backendOf } from '../src/device.js';
-import { webGpuBackendOn, type WebGpuBackend } from '../src/backend/webgpu/index.js';
-import type { GpuView } from '../src/backend/webgpu/storage.js';
+import type { WebGpuBackend } from '../src/backend/webgpu/index.js';
 import { matmul as matmulWith, tileBytes, tileFor, TILES, type Tile } from '../src/backend/webgpu/matmul.js';
 import { printTable as table } from './report.js';
 
@@ -151,33 +149,27 @@ async function matmulSeconds(n: number): Promise<number> {
   return best;
 }
 
-/** An n × n matrix of standard normal float32s on `backend`, as the [1, n, n] view the kernel takes. */
-async function matrixOn(backend: WebGpuBackend, n: number): Promise<GpuView> {
-  const values = (await torch.randn([n * n]).data()) as Float32Array;
-  return { storage: backend.fromArray(values), dtype: 'float32', shape: [1, n, n], strides: [n * n, n, 1], offset: 0 };
-}
-
 /** Seconds per product of the backend kernel with one tiling (no tensor layer), timed like `matmulSeconds`. */
-async function tilingSeconds(n: number, tile: Tile, backend: WebGpuBackend = gpu): Promise<number> {
+async function tilingSeconds(n: number, tile: Tile): Promise<number> {
   torch.manualSeed(0);
-  const a = await matrixOn(backend, n);
-  const b = await matrixOn(backend, n);
-  const product = () => backend.free(matmulWith(backend, a, b, tile));
+  const a = torch.randn([1, n, n]).to('webgpu');
+  const b = torch.randn([1, n, n]).to('webgpu');
+  const product = () => gpu.free(matmulWith(gpu, a._view as never, b._view as never, tile));
   product();
-  await backend.synchronize();
+  await gpu.synchronize();
   const probe = performance.now();
   product();
-  await backend.synchronize();
+  await gpu.synchronize();
   const reps = Math.max(2, Math.min(50, Math.round(0.3 / Math.max((performance.now() - probe) / 1000, 1e-5))));
   let best = Infinity;
   for (let round = 0; round < 3; round++) {
     const start = performance.now();
     for (let r = 0; r < reps; r++) product();
-    await backend.synchronize();
+    await gpu.synchronize();
     best = Math.min(best, (performance.now() - start) / 1000 / reps);
   }
-  backend.free(a.storage);
-  backend.free(b.storage);
+  a.dispose();
+  b.dispose();
   return best;
 }
 
@@ -185,26 +177,16 @@ async function tilingSeconds(n: number, tile: Tile, backend: WebGpuBackend = gpu
  * Whether a tiling computes what js computes, on a product that crosses tile edges (200 = 128 + 72),
  * through the strided and the vec4 load paths: a figure for a wrong kernel would mean nothing.
  */
-async function tilingAgrees(tile: Tile, backend: WebGpuBackend = gpu): Promise<boolean> {
+async function tilingAgrees(tile: Tile): Promise<boolean> {
   torch.manualSeed(1);
   const a = torch.randn([1, 200, 196]);
   const b = torch.randn([1, 196, 200]);
   const expected = a.matmul(b);
   const scale = a.abs().matmul(b.abs());
   for (const [x, y] of [[a, b], [a, b.transpose(1, 2).contiguous().transpose(1, 2)]]) {
-    // t's values, row-major, on `backend`
-    const on = async (t: Tensor): Promise<GpuView> => {
-      const [batch, rows, cols] = t.shape;
-      const storage = backend.fromArray((await t.contiguous().data()) as Float32Array);
-      return { storage, dtype: 'float32', shape: [batch, rows, cols], strides: [rows * cols, cols, 1], offset: 0 };
-    };
-    const transposed = y.stride()[1] === 1; // b as the transpose of a row-major matrix: strided loads
-    const bView = transposed
-      ? { ...(await on(y.transpose(1, 2))), shape: y.shape, strides: [y.shape[1] * y.shape[2], 1, y.shape[1]] }
-      : await on(y);
-    const out = matmulWith(backend, await on(x), bView, tile);
-    const got = torch.tensor(Array.from(await backend.read(out, 'float32'))).reshape([1, 200, 200]);
-    backend.free(out);
+    const out = matmulWith(gpu, x.to('webgpu')._view as never, y.to('webgpu')._view as never, tile);
+    const got = torch.tensor(Array.from(await gpu.read(out, 'float32'))).reshape([1, 200, 200]);
+    gpu.free(out);
     if (got.sub(expected).abs().sub(scale.mul(1e-5)).max().item() > 0) return false;
   }
   return true;
@@ -224,6 +206,10 @@ const CANDIDATES: Record<string, Tile> = {
   'large k16': { ...TILES.large, BK: 16 },
   'large k16, warps 8×4': { ...TILES.large, BK: 16, warpX: 8 },
   'small, warps 8×4': { ...TILES.small, warpX: 8 },
+  'large, a by k': { ...TILES.large, aByK: true },
+  'large, a by k, warps 8×4': { ...TILES.large, aByK: true, warpX: 8 },
+  'large k16, a by k': { ...TILES.large, BK: 16, aByK: true },
+  'small, a by k': { ...TILES.small, aByK: true },
 };
 
 /**
@@ -232,7 +218,7 @@ const CANDIDATES: Record<string, Tile> = {
  * one result. No matmul kernel can beat it on this GPU through this driver, so it says how far the
  * tilings are from the arithmetic, as opposed to from cuBLAS.
  */
-async function arithmeticCeiling(backend: WebGpuBackend = gpu): Promise<number> {
+async function arithmeticCeiling(): Promise<number> {
   const accs = Array.from({ length: 16 }, (_, i) => i);
   const wgsl = /* wgsl */ `
 @group(0) @binding(1) var<storage, read_write> dst: array<vec4<f32>>;
@@ -249,37 +235,24 @@ ${Array.from({ length: 4 }, () => accs.map((i) => `    acc${i} = acc${i} * m + c
   dst[g.x] = ${accs.map((i) => `acc${i}`).join(' + ')};
 }
 `;
-  const kernel = backend.ctx.kernel('bench_arithmetic_ceiling', [{ name: 'dst', type: 'vec4<f32>', access: 'read_write' }], () => wgsl);
+  const kernel = gpu.ctx.kernel('bench_arithmetic_ceiling', [{ name: 'dst', type: 'vec4<f32>', access: 'read_write' }], () => wgsl);
   const groups = small ? 8 : 4096;
   const iterations = small ? 16 : 2048;
-  const dst = backend.storage('float32', groups * 256 * 4);
+  const dst = gpu.storage('float32', groups * 256 * 4);
   const params = new Int32Array(64);
   params.set([iterations, 1, 1]);
-  const run = () => backend.ctx.dispatch(kernel, params, [dst.buffer], [groups, 1, 1]);
+  const run = () => gpu.ctx.dispatch(kernel, params, [dst.buffer], [groups, 1, 1]);
   run();
-  await backend.synchronize();
+  await gpu.synchronize();
   let best = Infinity;
   for (let round = 0; round < 5; round++) {
     const start = performance.now();
     for (let r = 0; r < 5; r++) run();
-    await backend.synchronize();
+    await gpu.synchronize();
     best = Math.min(best, (performance.now() - start) / 1000 / 5);
   }
-  backend.free(dst);
+  gpu.free(dst);
   return (groups * 256 * iterations * 4 * 16 * 4 * 2) / best / 1e12;
-}
-
-/**
- * A second backend whose Dawn device runs without the robustness transform (Node only: a
- * browser always has it). The transform clamps every array index in every kernel so that no
- * shader reads or writes outside its buffers; this measures what that safety costs. Kindling's
- * own devices keep it.
- */
-async function unclampedBackend(): Promise<{ backend: WebGpuBackend; instance: GPU } | undefined> {
-  if ((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu) return undefined;
-  const dawn = (await import('webgpu')) as { create(flags: string[]): GPU };
-  const instance = dawn.create(['enable-dawn-features=disable_robustness']);
-  return { backend: await webGpuBackendOn(instance), instance };
 }
 
 // ---- 2. the MLP training step ---------------------------------------------------------------------
@@ -369,22 +342,6 @@ table(['tiling', 'per thread', ...SIZES.map((n) => `n=${n}`)], tilingRows);
 const ceiling = await arithmeticCeiling();
 console.log(`1c. arithmetic ceiling (multiply-adds on registers, no memory): ${fmt(ceiling, small ? 6 : 2)} TFLOP/s\n`);
 
-const unclamped = await unclampedBackend();
-if (unclamped) {
-  console.log("1d. the same kernels on a second device with Dawn's robustness transform off (TFLOP/s; Kindling keeps it on)");
-  const rows: string[][] = [];
-  for (const [name, tile] of Object.entries(TILES)) {
-    const cells = [name];
-    if (!(await tilingAgrees(tile, unclamped.backend))) {
-      rows.push([...cells, ...SIZES.map(() => 'WRONG')]);
-      continue;
-    }
-    for (const n of SIZES) cells.push(fmt((2 * n ** 3) / (await tilingSeconds(n, tile, unclamped.backend)) / 1e12, small ? 6 : 2));
-    rows.push(cells);
-  }
-  table(['tiling', ...SIZES.map((n) => `n=${n}`)], rows);
-  console.log(`arithmetic ceiling on that device: ${fmt(await arithmeticCeiling(unclamped.backend), small ? 6 : 2)} TFLOP/s\n`);
-}
 if (matmulOnly) process.exit(0);
 
 console.log(`2. tutorial MLP training step (784-512-512-10, SGD), samples/s — best of 4 rounds of ${STEPS} steps`);

@@ -228,16 +228,7 @@ let entry: GPU | undefined;
 export async function loadWebGpuBackend(): Promise<WebGpuBackend> {
   await loadCollector(); // the buffer pool collects garbage itself where it can (../reclaim.ts)
   entry ??= await gpuEntry();
-  return webGpuBackendOn(entry);
-}
-
-/**
- * A backend on `gpu`'s high-performance adapter: `navigator.gpu`, or a Dawn instance in Node (the
- * GPU bench makes a second one with Dawn toggles, to measure what they cost). Keep `gpu` alive as
- * long as the backend.
- */
-export async function webGpuBackendOn(gpu: GPU): Promise<WebGpuBackend> {
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  const adapter = await entry.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) {
     throw new Error(
       'webgpu: no GPU adapter found. Without a GPU, SwiftShader gives a software one: ' +

@@ -58,6 +58,11 @@ export interface Tile {
    */
   warpX?: number;
   /**
+   * a's tile stored as [k][m / 4] rather than [m][k / 4]: a thread then loads its TM values of a
+   * one k at a time (TM / 4 vec4) instead of four k at a time (TM vec4), holding fewer registers.
+   */
+  aByK?: boolean;
+  /**
    * Hand out output blocks in bands of this many block rows (column by column within a band)
    * rather than row by row, so the workgroups running at once share more of a and b in L2.
    */
@@ -75,8 +80,8 @@ export function tileFor(B: number, M: number, N: number): Tile {
   return B * Math.ceil(M / large.BM) * Math.ceil(N / large.BN) >= 256 ? large : TILES.small;
 }
 
-const tileName = ({ BM, BN, BK, TM, TN, pipeline, unrollK, band, warpX }: Tile) =>
-  `${BM}x${BN}k${BK}t${TM}x${TN}${pipeline ? 'p' : ''}${unrollK ? 'u' : ''}${band ? `b${band}` : ''}${warpX ? `w${warpX}` : ''}`;
+const tileName = ({ BM, BN, BK, TM, TN, pipeline, unrollK, band, warpX, aByK }: Tile) =>
+  `${BM}x${BN}k${BK}t${TM}x${TN}${pipeline ? 'p' : ''}${unrollK ? 'u' : ''}${band ? `b${band}` : ''}${warpX ? `w${warpX}` : ''}${aByK ? 'ak' : ''}`;
 
 /** Workgroup memory a tiling needs, in bytes (both tiles, 4-byte elements). */
 export const tileBytes = ({ BM, BN, BK, pipeline }: Tile) => (pipeline ? 2 : 1) * BK * (BM + BN) * 4;
@@ -135,6 +140,12 @@ function matmulWgsl(t: string, vector: boolean, tile: Tile): string {
     }`;
   const putA = (q: number, s: string) => {
     const e = `(lid + ${q * T}u)`;
+    if (tile.aByK) {
+      // [k][m / 4][m % 4]: a register's 4 consecutive k (or its one) go to 4 (or 1) rows of k
+      return vector
+        ? unroll(4, (c) => `    tileA[${s}][(${e} % ${BK / 4}u) * 4u + ${c}u][(${e} / ${BK / 4}u) / 4u][(${e} / ${BK / 4}u) % 4u] = ra${q}.${'xyzw'[c]};`)
+        : `    tileA[${s}][${e} % ${BK}u][(${e} / ${BK}u) / 4u][(${e} / ${BK}u) % 4u] = ra${q};`;
+    }
     return vector
       ? `    tileA[${s}][${e} / ${BK / 4}u][${e} % ${BK / 4}u] = ra${q};`
       : `    tileA[${s}][${e} / ${BK}u][(${e} % ${BK}u) / 4u][${e} % 4u] = ra${q};`;
@@ -153,7 +164,16 @@ function matmulWgsl(t: string, vector: boolean, tile: Tile): string {
   const rowOf = (i: number) => `${4 * Math.floor(i / 4) * TY + (i % 4)}u + ty * 4u`;
   const comp = 'xyzw';
   // the multiply-adds of 4 steps of k from tile stage s
-  const fourK = (s: string, kq: string) => `
+  const groups = Array.from({ length: TM / 4 }, (_, g) => g);
+  const fourK = (s: string, kq: string) =>
+    tile.aByK
+      ? // per k: TM / 4 vec4 of a (4 rows each) and HN of b
+        unroll(4, (kk) => `
+${groups.map((g) => `      let a${g}_${kk} = tileA[${s}][${kq} * 4u + ${kk}u][ty + ${g * TY}u];`).join('\n')}
+${cols.map((j) => `      let b${kk}_${j} = tileB[${s}][${kq} * 4u + ${kk}u][tx + ${j * TX}u];`).join('\n')}
+${rows.flatMap((i) => cols.map((j) => `      acc_${i}_${j} += a${Math.floor(i / 4)}_${kk}.${comp[i % 4]} * b${kk}_${j};`)).join('\n')}`)
+      : // per 4 k: TM vec4 of a (4 k each), then per k HN of b
+        `
 ${rows.map((i) => `      let a${i} = tileA[${s}][${rowOf(i)}][${kq}];`).join('\n')}
 ${unroll(4, (kk) => `${cols.map((j) => `      let b${kk}_${j} = tileB[${s}][${kq} * 4u + ${kk}u][tx + ${j * TX}u];`).join('\n')}
 ${rows.flatMap((i) => cols.map((j) => `      acc_${i}_${j} += a${i}.${comp[kk]} * b${kk}_${j};`)).join('\n')}`)}`;
@@ -198,7 +218,11 @@ ${compute('0u')}
   }`;
   return /* wgsl */ `
 ${bindingsWgsl(matmulBindings(t, vector))}
-var<workgroup> tileA: array<array<array<vec4<${t}>, ${BK / 4}>, ${BM}>, ${stages}>; // [stage][m][k / 4][k % 4]
+${
+  tile.aByK
+    ? `var<workgroup> tileA: array<array<array<vec4<${t}>, ${BM / 4}>, ${BK}>, ${stages}>; // [stage][k][m / 4][m % 4]`
+    : `var<workgroup> tileA: array<array<array<vec4<${t}>, ${BK / 4}>, ${BM}>, ${stages}>; // [stage][m][k / 4][k % 4]`
+}
 var<workgroup> tileB: array<array<array<vec4<${t}>, ${BN / 4}>, ${BK}>, ${stages}>; // [stage][k][n / 4][n % 4]
 
 @compute @workgroup_size(${TX}, ${TY})
