@@ -1,6 +1,7 @@
 /**
  * Elementwise kernels: `unary`, `binary` (inputs already broadcast: a broadcast dim has stride 0)
- * and `where`. Outputs are new contiguous storages.
+ * and `where`. Outputs are new contiguous storages, except that `binary` also writes into an
+ * existing view for in-place ops (Backend.binaryInto).
  *
  * Each kernel walks its views row by row (see memory.ts). A row whose operands are contiguous
  * (stride 1) or broadcast (stride 0) runs a SIMD loop for the common float ops (4 float32 or 2
@@ -11,12 +12,21 @@
  */
 import { BOOL, F32, F64, I32, loadF64, nextRow, offsetOf, rowCount, rowLength, sizeOf, storeF64, strideOf } from './memory';
 
-// op codes, in the order of UnaryOp and BinaryOp in src/backend/backend.ts
-const NEG = 0, ABS = 1, SIGN = 2, EXP = 3, LOG = 4, SQRT = 5, RSQRT = 6, SIN = 7, COS = 8, TANH = 9;
-const SIGMOID = 10, RELU = 11, FLOOR = 12, CEIL = 13, ROUND = 14, TRUNC = 15, LOGICAL_NOT = 16;
+// Op codes, in the order of UnaryOp and BinaryOp in src/backend/backend.ts. They are `@inline`
+// so that every use is a literal: the SIMD rows below are written once for any op and compiled
+// once per (op, mode) by passing them literal codes, and asc folds `op == ADD` at compile time
+// only when it sees a literal. As plain globals they reached Binaryen as look-ups, which merged
+// the specialised loops back into one that computed every op for every vector (add, then sub,
+// mul and div too) and picked one: a float32 `mul` took twice as long as an `add`.
+// @ts-ignore: decorator
+@inline const NEG = 0, ABS = 1, SIGN = 2, EXP = 3, LOG = 4, SQRT = 5, RSQRT = 6, SIN = 7, COS = 8, TANH = 9;
+// @ts-ignore: decorator
+@inline const SIGMOID = 10, RELU = 11, FLOOR = 12, CEIL = 13, ROUND = 14, TRUNC = 15, LOGICAL_NOT = 16;
 
-const ADD = 0, SUB = 1, MUL = 2, DIV = 3, FLOOR_DIVIDE = 4, REMAINDER = 5, POW = 6, MAXIMUM = 7, MINIMUM = 8;
-const EQ = 9, NE = 10, LT = 11, LE = 12, GT = 13, GE = 14, LOGICAL_AND = 15, LOGICAL_OR = 16, LOGICAL_XOR = 17;
+// @ts-ignore: decorator
+@inline const ADD = 0, SUB = 1, MUL = 2, DIV = 3, FLOOR_DIVIDE = 4, REMAINDER = 5, POW = 6, MAXIMUM = 7, MINIMUM = 8;
+// @ts-ignore: decorator
+@inline const EQ = 9, NE = 10, LT = 11, LE = 12, GT = 13, GE = 14, LOGICAL_AND = 15, LOGICAL_OR = 16, LOGICAL_XOR = 17;
 
 // status codes returned to TypeScript, which throws the reference's errors
 export const OK = 0;
@@ -165,11 +175,15 @@ function sop64(op: i32, a: f64, b: f64): f64 {
 
 /**
  * A float32 row of `op` where each operand is contiguous (mode bit set) or one broadcast value:
- * mode 3 = both contiguous, 1 = only a, 2 = only b.
+ * mode 3 = both contiguous, 1 = only a, 2 = only b. For add and sub, b is first scaled by
+ * `alpha` (`a + alpha·b`) and rounded to float32, as a separate multiply would store it; alpha = 1
+ * changes nothing (b · 1 is b exactly), so plain add and sub take this path too.
  */
 // @ts-ignore: decorator
 @inline
-function row32(op: i32, mode: i32, n: i32, pa: usize, pb: usize, po: usize): void {
+function row32(op: i32, mode: i32, n: i32, pa: usize, pb: usize, po: usize, alpha: f64): void {
+  const scaled = op == ADD || op == SUB;
+  const scale = f32x4.splat(<f32>alpha);
   const sa = f32x4.splat(load<f32>(pa));
   const sb = f32x4.splat(load<f32>(pb));
   let i = 0;
@@ -179,19 +193,21 @@ function row32(op: i32, mode: i32, n: i32, pa: usize, pb: usize, po: usize): voi
     const a1 = mode & 1 ? v128.load(pa + o, 16) : sa;
     const b0 = mode & 2 ? v128.load(pb + o) : sb;
     const b1 = mode & 2 ? v128.load(pb + o, 16) : sb;
-    v128.store(po + o, vop32(op, a0, b0));
-    v128.store(po + o, vop32(op, a1, b1), 16);
+    v128.store(po + o, vop32(op, a0, scaled ? f32x4.mul(b0, scale) : b0));
+    v128.store(po + o, vop32(op, a1, scaled ? f32x4.mul(b1, scale) : b1), 16);
   }
   for (; i < n; i++) {
     const a = load<f32>(pa + (mode & 1 ? <usize>i * 4 : 0));
     const b = load<f32>(pb + (mode & 2 ? <usize>i * 4 : 0));
-    store<f32>(po + <usize>i * 4, sop32(op, a, b));
+    store<f32>(po + <usize>i * 4, sop32(op, a, scaled ? b * <f32>alpha : b));
   }
 }
 
 // @ts-ignore: decorator
 @inline
-function row64(op: i32, mode: i32, n: i32, pa: usize, pb: usize, po: usize): void {
+function row64(op: i32, mode: i32, n: i32, pa: usize, pb: usize, po: usize, alpha: f64): void {
+  const scaled = op == ADD || op == SUB;
+  const scale = f64x2.splat(alpha);
   const sa = f64x2.splat(load<f64>(pa));
   const sb = f64x2.splat(load<f64>(pb));
   let i = 0;
@@ -201,20 +217,22 @@ function row64(op: i32, mode: i32, n: i32, pa: usize, pb: usize, po: usize): voi
     const a1 = mode & 1 ? v128.load(pa + o, 16) : sa;
     const b0 = mode & 2 ? v128.load(pb + o) : sb;
     const b1 = mode & 2 ? v128.load(pb + o, 16) : sb;
-    v128.store(po + o, vop64(op, a0, b0));
-    v128.store(po + o, vop64(op, a1, b1), 16);
+    v128.store(po + o, vop64(op, a0, scaled ? f64x2.mul(b0, scale) : b0));
+    v128.store(po + o, vop64(op, a1, scaled ? f64x2.mul(b1, scale) : b1), 16);
   }
   for (; i < n; i++) {
     const a = load<f64>(pa + (mode & 1 ? <usize>i * 8 : 0));
     const b = load<f64>(pb + (mode & 2 ? <usize>i * 8 : 0));
-    store<f64>(po + <usize>i * 8, sop64(op, a, b));
+    store<f64>(po + <usize>i * 8, sop64(op, a, scaled ? b * alpha : b));
   }
 }
 
-/** int32 add/sub/mul with wrap-around, 4 lanes at a time. */
+/** int32 add/sub/mul with wrap-around, 4 lanes at a time (add and sub scale b by an integral alpha first, wrapping too). */
 // @ts-ignore: decorator
 @inline
-function rowI32(op: i32, mode: i32, n: i32, pa: usize, pb: usize, po: usize): void {
+function rowI32(op: i32, mode: i32, n: i32, pa: usize, pb: usize, po: usize, alpha: f64): void {
+  const k = <i32>alpha;
+  const scale = i32x4.splat(k);
   const sa = i32x4.splat(load<i32>(pa));
   const sb = i32x4.splat(load<i32>(pb));
   let i = 0;
@@ -222,12 +240,12 @@ function rowI32(op: i32, mode: i32, n: i32, pa: usize, pb: usize, po: usize): vo
     const o = <usize>i * 4;
     const a = mode & 1 ? v128.load(pa + o) : sa;
     const b = mode & 2 ? v128.load(pb + o) : sb;
-    v128.store(po + o, op == ADD ? i32x4.add(a, b) : op == SUB ? i32x4.sub(a, b) : i32x4.mul(a, b));
+    v128.store(po + o, op == ADD ? i32x4.add(a, i32x4.mul(b, scale)) : op == SUB ? i32x4.sub(a, i32x4.mul(b, scale)) : i32x4.mul(a, b));
   }
   for (; i < n; i++) {
     const a = load<i32>(pa + (mode & 1 ? <usize>i * 4 : 0));
     const b = load<i32>(pb + (mode & 2 ? <usize>i * 4 : 0));
-    store<i32>(po + <usize>i * 4, op == ADD ? a + b : op == SUB ? a - b : a * b);
+    store<i32>(po + <usize>i * 4, op == ADD ? a + b * k : op == SUB ? a - b * k : a * b);
   }
 }
 
@@ -312,7 +330,7 @@ function simdCompareRow(dt: i32, op: i32, mode: i32, n: i32, pa: usize, pb: usiz
 }
 
 /** Runs the SIMD row for (dtype, op, mode) if there is one; false when the scalar loop must do it. */
-function simdBinaryRow(dt: i32, op: i32, mode: i32, n: i32, pa: usize, pb: usize, po: usize): bool {
+function simdBinaryRow(dt: i32, op: i32, mode: i32, n: i32, pa: usize, pb: usize, po: usize, alpha: f64): bool {
   if (mode == 0) return false;
   if ((dt == F32 || dt == I32) && op >= EQ && op <= GE) {
     simdCompareRow(dt, op, mode, n, pa, pb, po);
@@ -320,75 +338,88 @@ function simdBinaryRow(dt: i32, op: i32, mode: i32, n: i32, pa: usize, pb: usize
   }
   if (dt == F32 && op <= MINIMUM && (op <= DIV || op >= MAXIMUM)) {
     if (mode == 3) {
-      if (op == ADD) row32(ADD, 3, n, pa, pb, po);
-      else if (op == SUB) row32(SUB, 3, n, pa, pb, po);
-      else if (op == MUL) row32(MUL, 3, n, pa, pb, po);
-      else if (op == DIV) row32(DIV, 3, n, pa, pb, po);
-      else if (op == MAXIMUM) row32(MAXIMUM, 3, n, pa, pb, po);
-      else row32(MINIMUM, 3, n, pa, pb, po);
+      if (op == ADD) row32(ADD, 3, n, pa, pb, po, alpha);
+      else if (op == SUB) row32(SUB, 3, n, pa, pb, po, alpha);
+      else if (op == MUL) row32(MUL, 3, n, pa, pb, po, alpha);
+      else if (op == DIV) row32(DIV, 3, n, pa, pb, po, alpha);
+      else if (op == MAXIMUM) row32(MAXIMUM, 3, n, pa, pb, po, alpha);
+      else row32(MINIMUM, 3, n, pa, pb, po, alpha);
     } else if (mode == 1) {
-      if (op == ADD) row32(ADD, 1, n, pa, pb, po);
-      else if (op == SUB) row32(SUB, 1, n, pa, pb, po);
-      else if (op == MUL) row32(MUL, 1, n, pa, pb, po);
-      else if (op == DIV) row32(DIV, 1, n, pa, pb, po);
-      else if (op == MAXIMUM) row32(MAXIMUM, 1, n, pa, pb, po);
-      else row32(MINIMUM, 1, n, pa, pb, po);
+      if (op == ADD) row32(ADD, 1, n, pa, pb, po, alpha);
+      else if (op == SUB) row32(SUB, 1, n, pa, pb, po, alpha);
+      else if (op == MUL) row32(MUL, 1, n, pa, pb, po, alpha);
+      else if (op == DIV) row32(DIV, 1, n, pa, pb, po, alpha);
+      else if (op == MAXIMUM) row32(MAXIMUM, 1, n, pa, pb, po, alpha);
+      else row32(MINIMUM, 1, n, pa, pb, po, alpha);
     } else {
-      if (op == ADD) row32(ADD, 2, n, pa, pb, po);
-      else if (op == SUB) row32(SUB, 2, n, pa, pb, po);
-      else if (op == MUL) row32(MUL, 2, n, pa, pb, po);
-      else if (op == DIV) row32(DIV, 2, n, pa, pb, po);
-      else if (op == MAXIMUM) row32(MAXIMUM, 2, n, pa, pb, po);
-      else row32(MINIMUM, 2, n, pa, pb, po);
+      if (op == ADD) row32(ADD, 2, n, pa, pb, po, alpha);
+      else if (op == SUB) row32(SUB, 2, n, pa, pb, po, alpha);
+      else if (op == MUL) row32(MUL, 2, n, pa, pb, po, alpha);
+      else if (op == DIV) row32(DIV, 2, n, pa, pb, po, alpha);
+      else if (op == MAXIMUM) row32(MAXIMUM, 2, n, pa, pb, po, alpha);
+      else row32(MINIMUM, 2, n, pa, pb, po, alpha);
     }
     return true;
   }
   if (dt == F64 && op <= MINIMUM && (op <= DIV || op >= MAXIMUM)) {
     if (mode == 3) {
-      if (op == ADD) row64(ADD, 3, n, pa, pb, po);
-      else if (op == SUB) row64(SUB, 3, n, pa, pb, po);
-      else if (op == MUL) row64(MUL, 3, n, pa, pb, po);
-      else if (op == DIV) row64(DIV, 3, n, pa, pb, po);
-      else if (op == MAXIMUM) row64(MAXIMUM, 3, n, pa, pb, po);
-      else row64(MINIMUM, 3, n, pa, pb, po);
+      if (op == ADD) row64(ADD, 3, n, pa, pb, po, alpha);
+      else if (op == SUB) row64(SUB, 3, n, pa, pb, po, alpha);
+      else if (op == MUL) row64(MUL, 3, n, pa, pb, po, alpha);
+      else if (op == DIV) row64(DIV, 3, n, pa, pb, po, alpha);
+      else if (op == MAXIMUM) row64(MAXIMUM, 3, n, pa, pb, po, alpha);
+      else row64(MINIMUM, 3, n, pa, pb, po, alpha);
     } else if (mode == 1) {
-      if (op == ADD) row64(ADD, 1, n, pa, pb, po);
-      else if (op == SUB) row64(SUB, 1, n, pa, pb, po);
-      else if (op == MUL) row64(MUL, 1, n, pa, pb, po);
-      else if (op == DIV) row64(DIV, 1, n, pa, pb, po);
-      else if (op == MAXIMUM) row64(MAXIMUM, 1, n, pa, pb, po);
-      else row64(MINIMUM, 1, n, pa, pb, po);
+      if (op == ADD) row64(ADD, 1, n, pa, pb, po, alpha);
+      else if (op == SUB) row64(SUB, 1, n, pa, pb, po, alpha);
+      else if (op == MUL) row64(MUL, 1, n, pa, pb, po, alpha);
+      else if (op == DIV) row64(DIV, 1, n, pa, pb, po, alpha);
+      else if (op == MAXIMUM) row64(MAXIMUM, 1, n, pa, pb, po, alpha);
+      else row64(MINIMUM, 1, n, pa, pb, po, alpha);
     } else {
-      if (op == ADD) row64(ADD, 2, n, pa, pb, po);
-      else if (op == SUB) row64(SUB, 2, n, pa, pb, po);
-      else if (op == MUL) row64(MUL, 2, n, pa, pb, po);
-      else if (op == DIV) row64(DIV, 2, n, pa, pb, po);
-      else if (op == MAXIMUM) row64(MAXIMUM, 2, n, pa, pb, po);
-      else row64(MINIMUM, 2, n, pa, pb, po);
+      if (op == ADD) row64(ADD, 2, n, pa, pb, po, alpha);
+      else if (op == SUB) row64(SUB, 2, n, pa, pb, po, alpha);
+      else if (op == MUL) row64(MUL, 2, n, pa, pb, po, alpha);
+      else if (op == DIV) row64(DIV, 2, n, pa, pb, po, alpha);
+      else if (op == MAXIMUM) row64(MAXIMUM, 2, n, pa, pb, po, alpha);
+      else row64(MINIMUM, 2, n, pa, pb, po, alpha);
     }
     return true;
   }
   if (dt == I32 && op <= MUL) {
     if (mode == 3) {
-      if (op == ADD) rowI32(ADD, 3, n, pa, pb, po);
-      else if (op == SUB) rowI32(SUB, 3, n, pa, pb, po);
-      else rowI32(MUL, 3, n, pa, pb, po);
+      if (op == ADD) rowI32(ADD, 3, n, pa, pb, po, alpha);
+      else if (op == SUB) rowI32(SUB, 3, n, pa, pb, po, alpha);
+      else rowI32(MUL, 3, n, pa, pb, po, alpha);
     } else if (mode == 1) {
-      if (op == ADD) rowI32(ADD, 1, n, pa, pb, po);
-      else if (op == SUB) rowI32(SUB, 1, n, pa, pb, po);
-      else rowI32(MUL, 1, n, pa, pb, po);
+      if (op == ADD) rowI32(ADD, 1, n, pa, pb, po, alpha);
+      else if (op == SUB) rowI32(SUB, 1, n, pa, pb, po, alpha);
+      else rowI32(MUL, 1, n, pa, pb, po, alpha);
     } else {
-      if (op == ADD) rowI32(ADD, 2, n, pa, pb, po);
-      else if (op == SUB) rowI32(SUB, 2, n, pa, pb, po);
-      else rowI32(MUL, 2, n, pa, pb, po);
+      if (op == ADD) rowI32(ADD, 2, n, pa, pb, po, alpha);
+      else if (op == SUB) rowI32(SUB, 2, n, pa, pb, po, alpha);
+      else rowI32(MUL, 2, n, pa, pb, po, alpha);
     }
     return true;
   }
   return false;
 }
 
-/** The scalar row: any dtype, any op, any strides. Returns a status code (int32 errors). */
-function scalarBinaryRow(op: i32, dt: i32, ot: i32, n: i32, pa: usize, sa: i32, pb: usize, sb: i32, po: usize): i32 {
+/**
+ * alpha·b for add and sub, rounded to dtype `dt` as a separate multiply would store it (int32
+ * wraps); b itself for the other ops.
+ */
+// @ts-ignore: decorator
+@inline
+function scaledOperand(op: i32, dt: i32, b: f64, alpha: f64): f64 {
+  if (op != ADD && op != SUB) return b;
+  if (dt == F32) return <f64>(<f32>b * <f32>alpha);
+  if (dt == I32) return <f64>(<i32>b * <i32>alpha);
+  return b * alpha;
+}
+
+/** The scalar row: any dtype, any op, any strides (so: the output's). Returns a status code (int32 errors). */
+function scalarBinaryRow(op: i32, dt: i32, ot: i32, n: i32, pa: usize, sa: i32, pb: usize, sb: i32, po: usize, so: i32, alpha: f64): i32 {
   const z = sizeOf(dt);
   const oz = sizeOf(ot);
   if (dt == I32 && (op == MUL || op == FLOOR_DIVIDE || op == REMAINDER || op == POW)) {
@@ -406,7 +437,7 @@ function scalarBinaryRow(op: i32, dt: i32, ot: i32, n: i32, pa: usize, sa: i32, 
         const fa = <f64>a, fb = <f64>b;
         r = op == FLOOR_DIVIDE ? toI32Wrap(floor(fa / fb)) : <i32>pyRemainder(fa, fb);
       }
-      store<i32>(po + <usize>i * 4, r);
+      store<i32>(po + <usize>(i * so) * 4, r);
     }
     return OK;
   }
@@ -415,20 +446,21 @@ function scalarBinaryRow(op: i32, dt: i32, ot: i32, n: i32, pa: usize, sa: i32, 
     for (let i = 0; i < n; i++) {
       const a = <f64>load<f32>(pa + <usize>(i * sa) * 4);
       const b = <f64>load<f32>(pb + <usize>(i * sb) * 4);
-      store<f32>(po + <usize>i * 4, <f32>binaryF64(op, a, b));
+      store<f32>(po + <usize>(i * so) * 4, <f32>binaryF64(op, a, scaledOperand(op, F32, b, alpha)));
     }
     return OK;
   }
   if (dt == F64 && ot == F64) {
     for (let i = 0; i < n; i++) {
-      store<f64>(po + <usize>i * 8, binaryF64(op, load<f64>(pa + <usize>(i * sa) * 8), load<f64>(pb + <usize>(i * sb) * 8)));
+      const b = load<f64>(pb + <usize>(i * sb) * 8);
+      store<f64>(po + <usize>(i * so) * 8, binaryF64(op, load<f64>(pa + <usize>(i * sa) * 8), scaledOperand(op, F64, b, alpha)));
     }
     return OK;
   }
   for (let i = 0; i < n; i++) {
     const a = loadF64(dt, pa + <usize>(i * sa) * z);
     const b = loadF64(dt, pb + <usize>(i * sb) * z);
-    storeF64(ot, po + <usize>i * oz, binaryF64(op, a, b));
+    storeF64(ot, po + <usize>(i * so) * oz, binaryF64(op, a, scaledOperand(op, dt, b, alpha)));
   }
   return OK;
 }
@@ -441,29 +473,32 @@ function toI32Wrap(x: f64): i32 {
 }
 
 /**
- * out = a (op) b over the broadcast views of descriptor `d` (operand 0 = a, 1 = b), both of
- * dtype `dt`; `out` is contiguous, of dtype bool for comparisons and `dt` otherwise.
+ * out = a (op) b over the views of descriptor `d` (operand 0 = a, 1 = b, 2 = out): a and b of
+ * dtype `dt` (already broadcast), out of dtype bool for comparisons and `dt` otherwise. For add and
+ * sub, `alpha` scales b first (`a + alpha·b`: see row32); other ops take 1. out may be a or b
+ * itself, as in-place ops write (`x.add_(y)`): each element is read before it is written.
  */
-export function binary(op: i32, dt: i32, d: usize, a: usize, b: usize, out: usize): i32 {
+export function binary(op: i32, dt: i32, d: usize, a: usize, b: usize, out: usize, alpha: f64): i32 {
   const ot = isComparison(op) ? BOOL : dt;
   const n = rowLength(d);
   const rows = rowCount(d);
   const ndim = load<i32>(d);
   const sa = strideOf(d, 0, ndim - 1);
   const sb = strideOf(d, 1, ndim - 1);
+  const so = strideOf(d, 2, ndim - 1);
   const z = sizeOf(dt);
   const oz = sizeOf(ot);
-  // SIMD when each operand's row is contiguous or a single broadcast value
-  const mode = (sa == 1 ? 1 : sa == 0 ? 0 : -16) + (sb == 1 ? 2 : sb == 0 ? 0 : -16);
+  // SIMD when the output's row is contiguous and each operand's contiguous or a single broadcast value
+  const mode = so != 1 ? 0 : (sa == 1 ? 1 : sa == 0 ? 0 : -16) + (sb == 1 ? 2 : sb == 0 ? 0 : -16);
   for (let r = 0; r < rows; r++) {
-    const pa = a + <usize>offsetOf(d, 2, 0) * z;
-    const pb = b + <usize>offsetOf(d, 2, 1) * z;
-    const po = out + <usize>(r * n) * oz;
-    if (!(mode > 0 && simdBinaryRow(dt, op, mode, n, pa, pb, po))) {
-      const status = scalarBinaryRow(op, dt, ot, n, pa, sa, pb, sb, po);
+    const pa = a + <usize>offsetOf(d, 3, 0) * z;
+    const pb = b + <usize>offsetOf(d, 3, 1) * z;
+    const po = out + <usize>offsetOf(d, 3, 2) * oz;
+    if (!(mode > 0 && simdBinaryRow(dt, op, mode, n, pa, pb, po, alpha))) {
+      const status = scalarBinaryRow(op, dt, ot, n, pa, sa, pb, sb, po, so, alpha);
       if (status != OK) return status;
     }
-    nextRow(d, 2);
+    nextRow(d, 3);
   }
   return OK;
 }

@@ -6,11 +6,17 @@
  * byte addresses of storages in this module's linear memory. Kernels never allocate.
  */
 
-// dtype codes, shared with src/backend/wasm/kernels.ts
-export const F32: i32 = 0;
-export const F64: i32 = 1;
-export const I32: i32 = 2;
-export const BOOL: i32 = 3;
+// dtype codes, shared with src/backend/wasm/index.ts. `@inline` makes each use a literal rather
+// than a global read, so that `dt == F32` in a kernel specialised for one dtype folds away when
+// it is compiled (see the op codes in elementwise.ts).
+// @ts-ignore: decorator
+@inline export const F32: i32 = 0;
+// @ts-ignore: decorator
+@inline export const F64: i32 = 1;
+// @ts-ignore: decorator
+@inline export const I32: i32 = 2;
+// @ts-ignore: decorator
+@inline export const BOOL: i32 = 3;
 
 /** Bytes per element of a dtype (bool is one byte, 0 or 1). */
 // @ts-ignore: decorator

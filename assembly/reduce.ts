@@ -11,8 +11,11 @@
  */
 import { F32, F64, loadF64, nextRow, offsetOf, rowCount, rowLength, sizeOf, storeF64, strideOf } from './memory';
 
-const SUM = 0, PROD = 1, MAX = 2, MIN = 3;
-const ARGMAX = 0;
+// op codes, in the order of ReduceOp and ArgReduceOp (literals: see elementwise.ts)
+// @ts-ignore: decorator
+@inline const SUM = 0, PROD = 1, MAX = 2, MIN = 3;
+// @ts-ignore: decorator
+@inline const ARGMAX = 0;
 
 /** Σ of n contiguous float32s, in float64: 4 float64 lanes (two f64x2) fed by one f32x4 load. */
 function sumRun32(p: usize, n: i32): f64 {
@@ -43,6 +46,51 @@ function sumRun64(p: usize, n: i32): f64 {
   return s;
 }
 
+/**
+ * Σ over the reduced dims of `dr` for 8 outputs side by side, whose elements are adjacent in
+ * memory (a kept dim of stride 1, as when a bias gradient sums a [batch, features] gradient over
+ * the batch): each reduced position is two vector loads, and every output keeps its own float64
+ * accumulator, adding in the reference's order, so the sums are the reference's bit for bit. One
+ * output at a time would walk the reduced dim with a stride of a whole row, one dependent add
+ * after another. `base` is the first output's element offset; writes 8 values of dtype `ot` at `o`.
+ */
+function sumColumns8(dt: i32, ot: i32, dr: usize, x: usize, base: i32, o: usize): void {
+  const nr = rowLength(dr);
+  const rowsR = rowCount(dr);
+  const sr = strideOf(dr, 0, load<i32>(dr) - 1);
+  let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0), acc2 = f64x2.splat(0), acc3 = f64x2.splat(0);
+  for (let q = 0; q < rowsR; q++) {
+    const start = base + offsetOf(dr, 1, 0);
+    for (let i = 0; i < nr; i++) {
+      if (dt == F32) {
+        const p = x + <usize>(start + i * sr) * 4;
+        const v = v128.load(p);
+        const w = v128.load(p, 16);
+        acc0 = f64x2.add(acc0, f64x2.promote_low_f32x4(v));
+        acc1 = f64x2.add(acc1, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)));
+        acc2 = f64x2.add(acc2, f64x2.promote_low_f32x4(w));
+        acc3 = f64x2.add(acc3, f64x2.promote_low_f32x4(i32x4.shuffle(w, w, 2, 3, 0, 1)));
+      } else {
+        const p = x + <usize>(start + i * sr) * 8;
+        acc0 = f64x2.add(acc0, v128.load(p));
+        acc1 = f64x2.add(acc1, v128.load(p, 16));
+        acc2 = f64x2.add(acc2, v128.load(p, 32));
+        acc3 = f64x2.add(acc3, v128.load(p, 48));
+      }
+    }
+    nextRow(dr, 1);
+  }
+  const oz = <usize>sizeOf(ot);
+  storeF64(ot, o, f64x2.extract_lane(acc0, 0));
+  storeF64(ot, o + oz, f64x2.extract_lane(acc0, 1));
+  storeF64(ot, o + 2 * oz, f64x2.extract_lane(acc1, 0));
+  storeF64(ot, o + 3 * oz, f64x2.extract_lane(acc1, 1));
+  storeF64(ot, o + 4 * oz, f64x2.extract_lane(acc2, 0));
+  storeF64(ot, o + 5 * oz, f64x2.extract_lane(acc2, 1));
+  storeF64(ot, o + 6 * oz, f64x2.extract_lane(acc3, 0));
+  storeF64(ot, o + 7 * oz, f64x2.extract_lane(acc3, 1));
+}
+
 /** acc (op) v: Σ, Π, and max/min that propagate NaN (the reference's `combine`). */
 // @ts-ignore: decorator
 @inline
@@ -69,10 +117,18 @@ export function reduce(op: i32, dt: i32, ot: i32, dk: usize, dr: usize, x: usize
   const sr = strideOf(dr, 0, load<i32>(dr) - 1);
   const init: f64 = op == SUM ? 0 : op == PROD ? 1 : op == MAX ? -Infinity : Infinity;
   const contiguousSum = op == SUM && rowsR == 1 && sr == 1 && (dt == F32 || dt == F64);
+  const columnSum = op == SUM && !contiguousSum && sk == 1 && (dt == F32 || dt == F64);
   let o: usize = out;
   for (let r = 0; r < rowsK; r++) {
     const rowBase = offsetOf(dk, 1, 0);
-    for (let j = 0; j < nk; j++) {
+    let j = 0;
+    if (columnSum) {
+      for (; j + 8 <= nk; j += 8) {
+        sumColumns8(dt, ot, dr, x, rowBase + j, o);
+        o += 8 * oz;
+      }
+    }
+    for (; j < nk; j++) {
       const base = rowBase + j * sk;
       let acc = init;
       if (contiguousSum) {

@@ -62,7 +62,8 @@ export function normalizeDim(dim: number, ndim: number): number {
  * torch.broadcastShapes([5, 1, 4], [3, 1]); // [5, 3, 4]
  */
 export function broadcastShapes(...shapes: Shape[]): number[] {
-  const ndim = Math.max(0, ...shapes.map((s) => s.length));
+  let ndim = 0;
+  for (const shape of shapes) ndim = Math.max(ndim, shape.length);
   const out = new Array<number>(ndim).fill(1);
   for (const shape of shapes) {
     for (let i = 1; i <= shape.length; i++) {

@@ -83,7 +83,9 @@ export class Tensor {
     this.dtype = storage.dtype;
     this.device = storage.device;
     this.shape = Object.freeze([...shape]);
-    this._strides = Object.freeze([...strides]);
+    // (a copy, but not frozen as the shape is: users never see it, and freezing costs more than
+    // the rest of the constructor — it runs for every tensor every op makes)
+    this._strides = [...strides];
     this._offset = offset;
   }
 
@@ -661,18 +663,23 @@ export class Tensor {
     return elementwise.allclose(this, other, options);
   }
 
-  // in-place forms: compute out of place, then write into this view (PyTorch's `add_`, `mul_`, …)
+  // in-place forms (PyTorch's `add_`, `mul_`, …): add_, sub_, mul_ and div_ write straight into this
+  // view where they can (see elementwise.ts); the others compute out of place, then write into it
+  /** @see elementwise.add_ */
   add_(other: TensorLike, options?: { alpha?: number }): Tensor {
-    return creation.inplace_(this, elementwise.add(this, other, options));
+    return elementwise.add_(this, other, options);
   }
+  /** @see elementwise.sub_ */
   sub_(other: TensorLike, options?: { alpha?: number }): Tensor {
-    return creation.inplace_(this, elementwise.sub(this, other, options));
+    return elementwise.sub_(this, other, options);
   }
+  /** @see elementwise.mul_ */
   mul_(other: TensorLike): Tensor {
-    return creation.inplace_(this, elementwise.mul(this, other));
+    return elementwise.mul_(this, other);
   }
+  /** @see elementwise.div_ */
   div_(other: TensorLike): Tensor {
-    return creation.inplace_(this, elementwise.div(this, other));
+    return elementwise.div_(this, other);
   }
   pow_(exponent: TensorLike): Tensor {
     return creation.inplace_(this, elementwise.pow(this, exponent));

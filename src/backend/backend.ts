@@ -3,8 +3,8 @@
  *
  * Tensors are views (shape, strides, offset) into a backend-owned storage. Kernels read views
  * with any strides, so transposed, sliced and broadcast (stride 0) inputs need no copy, and
- * write a new contiguous (row-major) storage, except `copyInto`, `fill` and `scatter`, which
- * write into an existing view. Everything else in Kindling (every op, autograd, nn, optim) is
+ * write a new contiguous (row-major) storage, except `copyInto`, `fill`, `scatter` and
+ * `binaryInto`, which write into an existing view. Everything else in Kindling (every op, autograd, nn, optim) is
  * composed from these primitives by the tensor layer.
  */
 import type { DType, TypedArray } from '../dtype.js';
@@ -130,6 +130,16 @@ export interface Backend<S = unknown> {
   // ---- elementwise --------------------------------------------------------------------------
   unary(op: UnaryOp, x: View<S>): S;
   binary(op: BinaryOp, a: View<S>, b: View<S>): S;
+  /**
+   * `binary` written into the view `out` (the result's shape and dtype) instead of a new storage,
+   * for in-place ops (`x.add_(y)`, an optimizer's `p.add_(d, { alpha: -lr })`): one pass and no
+   * temporary. For `add` and `sub`, `alpha` scales b first, `a ± alpha·b`, with `alpha·b` what
+   * `mul(b, alpha)` would store (alpha cast to the dtype, the product rounded to it), so that the
+   * result is the two kernels' to the bit; other ops take 1. `out` may be `a` or `b` itself, element for element (each element is
+   * read before it is written), and overlaps them nowhere else. Backends without it (webgpu) get
+   * `binary` and `copyInto` from the tensor layer instead.
+   */
+  binaryInto?(op: BinaryOp, a: View<S>, b: View<S>, out: View<S>, alpha?: number): void;
   /** `cond ? a : b` elementwise; all three views have the output's shape, `a` and `b` its dtype. */
   where(cond: View<S>, a: View<S>, b: View<S>): S;
 

@@ -101,9 +101,16 @@ export class Reclaimer<H> {
     this.handedOut += bytes;
   }
 
-  /** Forgets `handle` (it was freed explicitly). */
-  unregister(handle: object): void {
+  /**
+   * Forgets `handle`, whose `bytes` were freed explicitly (`dispose`): they no longer count
+   * towards the next collection, so code that disposes what it allocates never makes the backend
+   * collect. (When they still counted, a loop that made and disposed a 4 MiB tensor ran a full
+   * collection every few dozen iterations — the freed block goes back to the bump pointer, so the
+   * next request finds nothing free and asks to reclaim: about 100 µs an iteration instead of 0.4.)
+   */
+  unregister(handle: object, bytes: number): void {
     this.registry.unregister(handle);
+    this.handedOut = Math.max(0, this.handedOut - bytes);
   }
 
   /**

@@ -11,10 +11,11 @@ import { backendOf } from '../device.js';
 import { category, isFloating, promoteTypes, scalarDType, type DType } from '../dtype.js';
 import { broadcastShapes } from '../shape.js';
 import { record } from '../autograd/node.js';
-import { noGrad } from '../autograd/grad-mode.js';
+import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { Tensor, wrap, type TensorLike } from '../tensor.js';
-import { asTensor } from './creation.js';
+import { asTensor, bumpVersion, checkInplace, checkWritable, inplace_ } from './creation.js';
 import { sumToShape } from './reduce.js';
+import { broadcastView } from './views.js';
 
 /**
  * The dtype PyTorch computes `a op b op …` in (`torch.result_type`).
@@ -27,7 +28,6 @@ export function resultType(...operands: TensorLike[]): DType {
   let dimensioned: DType | undefined;
   let zeroDim: DType | undefined;
   let scalar: DType | undefined;
-  const join = (acc: DType | undefined, d: DType) => (acc === undefined ? d : promoteTypes(acc, d));
   for (const x of operands) {
     if (x instanceof Tensor) {
       if (x.ndim > 0) dimensioned = join(dimensioned, x.dtype);
@@ -42,11 +42,14 @@ export function resultType(...operands: TensorLike[]): DType {
   return result ?? 'float32';
 }
 
+/** `d` joined into a group's dtype so far (`acc`) by promotion. */
+const join = (acc: DType | undefined, d: DType): DType => (acc === undefined ? d : promoteTypes(acc, d));
+
 /** Throws PyTorch's error unless every tensor is on one device. */
 export function checkSameDevice(...tensors: Tensor[]): void {
-  const found = [...new Set(tensors.map((t) => t.device))];
-  if (found.length > 1) {
-    throw new Error(`Expected all tensors to be on the same device, but found at least two devices, ${found[0]} and ${found[1]}!`);
+  const other = tensors.find((t) => t.device !== tensors[0].device);
+  if (other) {
+    throw new Error(`Expected all tensors to be on the same device, but found at least two devices, ${tensors[0].device} and ${other.device}!`);
   }
 }
 
@@ -71,10 +74,12 @@ function binaryForward(op: BinaryOp, a: TensorLike, b: TensorLike, dtype: DType)
   const y = asTensor(b, anchor, dtype).to(dtype);
   checkSameDevice(x, y);
   const shape = broadcastShapes(x.shape, y.shape);
-  const handle = backendOf(x.device).binary(op, x.expand(shape)._view, y.expand(shape)._view);
-  const comparison = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor'].includes(op);
-  return wrap(x.device, handle, comparison ? 'bool' : dtype, shape);
+  const handle = backendOf(x.device).binary(op, broadcastView(x, shape), broadcastView(y, shape));
+  return wrap(x.device, handle, comparisonOps.has(op) ? 'bool' : dtype, shape);
 }
+
+/** The binary ops whose results are bool. */
+const comparisonOps = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor']);
 
 /** Runs a unary kernel, first converting integer and bool inputs to float32 when the function is floating (exp, log, …). */
 function unary(op: UnaryOp, x: Tensor, floating = false): Tensor {
@@ -137,7 +142,17 @@ export function add(a: TensorLike, b: TensorLike, options?: { alpha?: number }):
  */
 export function sub(a: TensorLike, b: TensorLike, options?: { alpha?: number }): Tensor {
   const dtype = resultType(a, b);
-  const isBool = (x: TensorLike) => x instanceof Tensor && x.dtype === 'bool';
+  checkSubOperands(a, b);
+  const alpha = checkAlpha(options?.alpha, dtype);
+  const out = binary('sub', a, scaled(b, alpha), dtype);
+  return record('SubBackward0', operands(a, b), out, (g) => [gradFor(a, () => g), gradFor(b, () => g.mul(-alpha))]);
+}
+
+/** True for a bool tensor (a JavaScript boolean operand is a number to PyTorch's rules here). */
+const isBool = (x: TensorLike): boolean => x instanceof Tensor && x.dtype === 'bool';
+
+/** PyTorch refuses to subtract bool tensors, and says what to use instead. */
+function checkSubOperands(a: TensorLike, b: TensorLike): void {
   if (isBool(a) && isBool(b)) {
     throw new TypeError(
       'Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.',
@@ -148,9 +163,6 @@ export function sub(a: TensorLike, b: TensorLike, options?: { alpha?: number }):
       'Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.',
     );
   }
-  const alpha = checkAlpha(options?.alpha, dtype);
-  const out = binary('sub', a, scaled(b, alpha), dtype);
-  return record('SubBackward0', operands(a, b), out, (g) => [gradFor(a, () => g), gradFor(b, () => g.mul(-alpha))]);
 }
 
 /**
@@ -170,9 +182,11 @@ export function mul(a: TensorLike, b: TensorLike): Tensor {
  * `y.mul_(2)` does not save the `y` it overwrites.
  */
 function saved(a: TensorLike, b: TensorLike, out: Tensor): (Tensor | undefined)[] {
-  const needs = (x: TensorLike) => x instanceof Tensor && x.requiresGrad;
-  return [needs(b) ? asTensor(a, out, out.dtype) : undefined, needs(a) ? asTensor(b, out, out.dtype) : undefined];
+  return [needsGrad(b) ? asTensor(a, out, out.dtype) : undefined, needsGrad(a) ? asTensor(b, out, out.dtype) : undefined];
 }
+
+/** True for a tensor operand whose gradient autograd computes. */
+const needsGrad = (x: TensorLike): boolean => x instanceof Tensor && x.requiresGrad;
 
 /**
  * `a / b`: true division (integers give float32), or rounded with `roundingMode` `'trunc'` or `'floor'`.
@@ -203,6 +217,83 @@ export function div(a: TensorLike, b: TensorLike, options?: { roundingMode?: 'tr
     default:
       throw new RangeError(`div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '${options?.roundingMode}'`);
   }
+}
+
+// ---- in place -------------------------------------------------------------------------------
+
+/**
+ * `x ← x + alpha·b` in place, like `x.add_(b, alpha=alpha)`.
+ * @example
+ * const x = torch.tensor([1, 2]);
+ * x.add_(torch.tensor([10, 20]), { alpha: 2 }).tolist(); // [21, 42]
+ */
+export function add_(x: Tensor, b: TensorLike, options?: { alpha?: number }): Tensor {
+  const dtype = resultType(x, b);
+  const alpha = checkAlpha(options?.alpha, dtype);
+  return inplaceBinary('add', x, b, dtype, alpha, () => add(x, b, options));
+}
+
+/**
+ * `x ← x - alpha·b` in place, like `x.sub_(b, alpha=alpha)`.
+ * @example
+ * torch.tensor([5, 7]).sub_(2).tolist(); // [3, 5]
+ */
+export function sub_(x: Tensor, b: TensorLike, options?: { alpha?: number }): Tensor {
+  const dtype = resultType(x, b);
+  checkSubOperands(x, b);
+  const alpha = checkAlpha(options?.alpha, dtype);
+  return inplaceBinary('sub', x, b, dtype, alpha, () => sub(x, b, options));
+}
+
+/**
+ * `x ← x · b` in place, like `x.mul_(b)`.
+ * @example
+ * torch.tensor([1, 2]).mul_(3).tolist(); // [3, 6]
+ */
+export const mul_ = (x: Tensor, b: TensorLike): Tensor => inplaceBinary('mul', x, b, resultType(x, b), 1, () => mul(x, b));
+
+/**
+ * `x ← x / b` in place, like `x.div_(b)` (true division: an integer `x` cannot hold the result).
+ * @example
+ * torch.tensor([1, 3], { dtype: 'float32' }).div_(2).tolist(); // [0.5, 1.5]
+ */
+export const div_ = (x: Tensor, b: TensorLike): Tensor => inplaceBinary('div', x, b, floatingType(x, b), 1, () => div(x, b));
+
+/**
+ * An in-place binary op, `x ← x (op) alpha·b`, whose result is computed in `dtype`.
+ *
+ * When nothing is recorded for autograd (under `noGrad`, as optimizers step, or when no operand
+ * requires grad) and the result fits x as it is (x's dtype and shape, b of that dtype, sharing no
+ * memory with x unless it is x's very view), the backend writes it straight into x
+ * (`Backend.binaryInto`): one pass over memory and no temporary, so an SGD step reads and writes
+ * each parameter once. Otherwise `outOfPlace` computes it, recording its node, and `inplace_`
+ * writes it into x, with that path's checks, casts and errors.
+ */
+function inplaceBinary(op: BinaryOp, x: Tensor, b: TensorLike, dtype: DType, alpha: number, outOfPlace: () => Tensor): Tensor {
+  const backend = backendOf(x.device);
+  const recorded = isGradEnabled() && (x.requiresGrad || needsGrad(b));
+  if (!backend.binaryInto || recorded || dtype !== x.dtype || (b instanceof Tensor && !fitsInto(b, x))) {
+    return inplace_(x, outOfPlace());
+  }
+  checkInplace(x, b);
+  checkWritable(x);
+  // a number is scaled here, as `add` scales it (in float64, rounded once); a tensor by the kernel
+  const [operand, kernelAlpha] = b instanceof Tensor ? [b, alpha] : [asTensor(scaled(b, alpha), x, dtype), 1];
+  backend.binaryInto(op, x._view, broadcastView(operand, x.shape), x._view, kernelAlpha);
+  bumpVersion(x);
+  return x;
+}
+
+/**
+ * True when `b` can be read while x is written: same device and dtype, broadcast to x's shape
+ * without changing it, and in memory of its own or exactly x's elements in x's order.
+ */
+function fitsInto(b: Tensor, x: Tensor): boolean {
+  if (b.device !== x.device || b.dtype !== x.dtype || b.ndim > x.ndim) return false;
+  const lead = x.ndim - b.ndim;
+  if (b.shape.some((size, d) => size !== 1 && size !== x.shape[lead + d])) return false;
+  if (b._storage !== x._storage) return true;
+  return b === x || (b.ndim === x.ndim && b._offset === x._offset && b.shape.every((size, d) => size === x.shape[d] && b._strides[d] === x._strides[d]));
 }
 
 /**
@@ -438,7 +529,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
     const y = asTensor(b, cond, dtype).to(dtype);
     checkSameDevice(cond, x, y);
     const shape = broadcastShapes(cond.shape, x.shape, y.shape);
-    const handle = backendOf(cond.device).where(cond.expand(shape)._view, x.expand(shape)._view, y.expand(shape)._view);
+    const handle = backendOf(cond.device).where(broadcastView(cond, shape), broadcastView(x, shape), broadcastView(y, shape));
     return wrap(cond.device, handle, dtype, shape);
   });
   // the gradient flows to whichever operand was picked

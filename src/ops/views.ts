@@ -3,6 +3,7 @@
  * changes, so a write through a view is seen by its base, as in PyTorch. `reshape` and
  * `contiguous` copy only when no view can express the result.
  */
+import type { View } from '../backend/backend.js';
 import { backendOf } from '../device.js';
 import { contiguousStrides, fmtShape, normalizeDim, numelOf, parseShape, type Shape } from '../shape.js';
 import { noGrad } from '../autograd/grad-mode.js';
@@ -257,6 +258,17 @@ export function expand(x: Tensor, args: readonly (number | Shape)[]): Tensor {
   const from = x.shape;
   // each input element was read by every position it was repeated to: sum their gradients
   return record('ExpandBackward0', [x], viewOf(x, shape, strides, x.storageOffset()), (g) => [sumToShape(g, from)]);
+}
+
+/**
+ * @internal The backend view of `x` broadcast to `shape` (which it must broadcast to): what
+ * `expand(shape)._view` describes, stride 0 along the broadcast dims, without making a tensor or
+ * recording anything. Elementwise ops hand their operands to kernels this way.
+ */
+export function broadcastView(x: Tensor, shape: Shape): View {
+  const lead = shape.length - x.ndim;
+  const strides = shape.map((size, i) => (i < lead || x.shape[i - lead] !== size ? 0 : x._strides[i - lead]));
+  return { storage: x._storage.handle, dtype: x.dtype, shape, strides, offset: x._offset };
 }
 
 /**

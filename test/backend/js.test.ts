@@ -230,6 +230,39 @@ describe('binary', () => {
   });
 });
 
+describe('binaryInto', () => {
+  vit('writes into a strided destination, leaving the rest of its storage', () => {
+    const dst = storage12();
+    js.binaryInto!('mul', view(f64(1, 2, 3, 4), [2, 2]), view(f64(10), [2, 2], [0, 0]), interior(dst));
+    expect(list(dst)).toEqual([0, 1, 2, 3, 4, 10, 6, 20, 8, 30, 10, 40]);
+  });
+
+  vit('writes into an operand itself, as an in-place op does', () => {
+    const s = f64(1, 2, 3);
+    js.binaryInto!('sub', view(s, [3]), view(f64(0.5, 0.5, 0.5), [3]), view(s, [3]));
+    expect(list(s)).toEqual([0.5, 1.5, 2.5]);
+    js.binaryInto!('mul', view(s, [3]), view(s, [3]), view(s, [3])); // x.mul_(x)
+    expect(list(s)).toEqual([0.25, 2.25, 6.25]);
+  });
+
+  vit('scales b by alpha for add and sub, rounding alpha·b to the dtype as mul stores it', () => {
+    const s = f64(1, 2);
+    js.binaryInto!('add', view(s, [2]), view(f64(10, 20), [2]), view(s, [2]), -0.5);
+    expect(list(s)).toEqual([-4, -8]);
+    // float32: 1 + 0.2 · 0.3 is 1.0599999 with alpha·b rounded to float32 first, as mul then add
+    // give it, and 1.0600001 if the sum were rounded once, from float64
+    const a = Float32Array.of(1);
+    js.binaryInto!('add', view(a, [1]), view(Float32Array.of(0.2), [1]), view(a, [1]), 0.3);
+    const product = js.binary('mul', view(Float32Array.of(0.2), [1]), view(Float32Array.of(0.3), [1]));
+    expect(a[0]).toBe(js.binary('add', view(Float32Array.of(1), [1]), view(product, [1]))[0]);
+    expect(a[0]).toBe(Math.fround(1.0599999));
+    // int32: alpha·b wraps like an int32 multiply
+    const ints = Int32Array.of(1);
+    js.binaryInto!('sub', view(ints, [1]), view(Int32Array.of(65536), [1]), view(ints, [1]), 65536);
+    expect(list(ints)).toEqual([1]);
+  });
+});
+
 describe('where', () => {
   vit('picks from a or b by a broadcast condition', () => {
     const cond = view(Uint8Array.from([1, 0]), [2, 2], [0, 1]);

@@ -277,6 +277,70 @@ describe.each(devices)('in-place binary ops on %s', (device) => {
     await expectClose(x, expected, { rtol: 0, atol: 0 });
   });
 
+  it.prop(
+    [
+      fc.constantFrom('add', 'sub'),
+      fc.constantFrom(...floatDTypes(device)).chain((dtype) =>
+        shapeArb({ minDims: 1, maxDims: 3 }).chain((shape) => fc.tuple(tensorArb(dtype, shape), broadcastableTo(shape).chain((s) => tensorArb(dtype, s)))),
+      ),
+      fc.constantFrom(-1e-3, 0.3, -2, 1),
+      fc.boolean(),
+    ],
+    { numRuns: 60 },
+  )('x.add_(y, { alpha }) and x.sub_(y, { alpha }) equal the out-of-place forms bit for bit, for a tensor or a number y', async (name, [a, b], alpha, numberOperand) => {
+    if (a.layout?.expanded.some(Boolean)) return;
+    const x = a.make(device);
+    const y = numberOperand ? 0.7 : b.make(device);
+    const expected = x[name](y, { alpha });
+    expect(x[`${name}_`](y, { alpha })).toBe(x);
+    await expectClose(x, expected, { rtol: 0, atol: 0 });
+  });
+
+  vit('an operand in x’s own memory is read before x is written: x itself, an overlapping slice, a transpose', async () => {
+    const dtype = floatDTypes(device).at(-1)!;
+    const x = torch.tensor([1, 2, 3], { dtype, device });
+    x.mul_(x);
+    await expectClose(x, [1, 4, 9]);
+    const s = torch.tensor([1, 2, 3, 4], { dtype, device });
+    s.index('1:').add_(s.index(':-1')); // s[1:] += s[:-1], with the old s[:-1]
+    await expectClose(s, [1, 3, 5, 7]);
+    const m = torch.tensor([[1, 2], [3, 4]], { dtype, device });
+    m.sub_(m.t());
+    await expectClose(m, [[0, -1], [1, 0]]);
+  });
+
+  vit('an optimizer-style update under noGrad bumps the version that saved tensors check', async () => {
+    const w = torch.tensor([1, 2], { dtype: 'float32', device, requiresGrad: true });
+    const loss = w.mul(w).sum(); // saves w
+    torch.noGrad(() => w.add_(torch.tensor([0.5, 0.5], { device }), { alpha: -0.1 }));
+    await expectClose(w, [0.95, 1.95]);
+    expect(w.isLeaf && w.requiresGrad).toBe(true);
+    expect(() => loss.backward()).toThrow(/modified by an inplace operation/);
+  });
+
+  vit('with grad recording on, in-place ops keep their autograd rules', async () => {
+    const w = torch.tensor([1, 2], { dtype: 'float32', device, requiresGrad: true });
+    expect(() => w.add_(1)).toThrow('a leaf Variable that requires grad is being used in an in-place operation.');
+    const b = torch.tensor([3, 4], { dtype: 'float32', device, requiresGrad: true });
+    const x = w.mul(1);
+    x.sub_(b, { alpha: 2 }); // recorded: x = w - 2b
+    expect(x.gradFn?.name).toBe('SubBackward0');
+    x.sum().backward();
+    await expectClose(w.grad!, [1, 1]);
+    await expectClose(b.grad!, [-2, -2]);
+  });
+
+  vit('an operand of another dtype, or a result of another dtype, takes the out-of-place path and its rules', async () => {
+    const x = torch.tensor([1.5, 2.5], { dtype: 'float32', device });
+    x.add_(torch.tensor([1, 2], { device }), { alpha: 2 }); // int32 operand, cast
+    await expectClose(x, [3.5, 6.5]);
+    const ints = torch.tensor([1, 2], { device });
+    expect(() => ints.add_(0.5)).toThrow("result type float32 can't be cast to the desired output type int32");
+    expect(() => ints.div_(2)).toThrow("result type float32 can't be cast to the desired output type int32");
+    expect(() => torch.tensor([true], { device }).sub_(torch.tensor([true], { device }))).toThrow(/Subtraction, the `-` operator, with two bool tensors/);
+    expect(() => x.add_(torch.ones(3, { device }))).toThrow(/must match the size|doesn't match the broadcast shape/);
+  });
+
   vit('unary in-place forms match their out-of-place forms', async () => {
     const values = [-1.5, -0.25, 0.5, 2];
     for (const name of ['neg', 'exp', 'abs', 'relu', 'sigmoid', 'tanh'] as const) {

@@ -9,7 +9,7 @@
  * view is the same loop as over a contiguous one.
  */
 import type { ArgReduceOp, Backend, BinaryOp, ReduceOp, UnaryOp, View } from '../backend.js';
-import { allocArray, type DType, type TypedArray } from '../../dtype.js';
+import { allocArray, castScalar, type DType, type TypedArray } from '../../dtype.js';
 import { contiguousStrides, isContiguousLayout, numelOf, type Shape } from '../../shape.js';
 
 type JsView = View<TypedArray>;
@@ -147,6 +147,28 @@ const int32Fns: Partial<Record<BinaryOp, (a: number, b: number) => number>> = {
 
 const comparisonOps = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor']);
 
+/**
+ * out[i] = f(a[i], b[i]) written into the view `out`, which may be `a` or `b` itself: element i
+ * is read before it is written. For add and sub, b is first scaled by `alpha`, `a ± alpha·b`.
+ */
+function binaryInto(op: BinaryOp, a: JsView, b: JsView, out: JsView, alpha = 1): void {
+  const f = (a.dtype === 'int32' && int32Fns[op]) || binaryFns[op];
+  const operand = alpha !== 1 && (op === 'add' || op === 'sub') ? scaled(b, alpha) : b;
+  const ao = offsetsOf(a);
+  const bo = offsetsOf(operand);
+  const oo = offsetsOf(out);
+  const convert = out.dtype === 'bool' ? toBool : (x: number) => x;
+  for (let i = 0; i < oo.length; i++) out.storage[oo[i]] = convert(f(a.storage[ao[i]], operand.storage[bo[i]]));
+}
+
+/** alpha·b as `mul(b, alpha)` gives it (alpha cast to b's dtype, the product rounded to it): what `a + alpha·b` adds. */
+function scaled(b: JsView, alpha: number): JsView {
+  const factor = allocArray(b.dtype, 1);
+  factor[0] = castScalar(alpha, b.dtype);
+  const product = jsBackend.binary('mul', b, { storage: factor, dtype: b.dtype, shape: b.shape, strides: b.shape.map(() => 0), offset: 0 });
+  return { storage: product, dtype: b.dtype, shape: b.shape, strides: contiguousStrides(b.shape), offset: 0 };
+}
+
 // ---- the backend ------------------------------------------------------------------------------
 
 export const jsBackend: Backend<TypedArray> = {
@@ -196,15 +218,13 @@ export const jsBackend: Backend<TypedArray> = {
 
   /** out[i] = f(a[i], b[i]); the inputs are already broadcast to the output's shape. */
   binary(op, a, b) {
-    const f = (a.dtype === 'int32' && int32Fns[op]) || binaryFns[op];
-    const outDtype: DType = comparisonOps.has(op) ? 'bool' : a.dtype;
-    const ao = offsetsOf(a);
-    const bo = offsetsOf(b);
-    const out = allocArray(outDtype, ao.length);
-    const convert = outDtype === 'bool' ? toBool : (x: number) => x;
-    for (let i = 0; i < out.length; i++) out[i] = convert(f(a.storage[ao[i]], b.storage[bo[i]]));
+    const dtype: DType = comparisonOps.has(op) ? 'bool' : a.dtype;
+    const out = allocArray(dtype, numelOf(a.shape));
+    binaryInto(op, a, b, { storage: out, dtype, shape: a.shape, strides: contiguousStrides(a.shape), offset: 0 });
     return out;
   },
+
+  binaryInto,
 
   /** out[i] = cond[i] ? a[i] : b[i]. */
   where(cond, a, b) {

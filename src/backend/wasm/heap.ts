@@ -238,7 +238,7 @@ export class Heap {
   /** Frees a storage now (`dispose`); later use of it is an error. Idempotent. */
   dispose(storage: WasmStorage): void {
     if (storage.ptr < 0) return;
-    this.reclaimer.unregister(storage);
+    this.reclaimer.unregister(storage, storage.bytes);
     this.release(storage.ptr);
     storage.ptr = -1;
   }

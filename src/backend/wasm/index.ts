@@ -12,7 +12,7 @@
  * `await torch.init('wasm')` loads it: the registry (src/device.ts) imports this module lazily.
  */
 import type { ArgReduceOp, Backend, BinaryOp, ReduceOp, UnaryOp, View } from '../backend.js';
-import type { DType, TypedArray } from '../../dtype.js';
+import { castScalar, type DType, type TypedArray } from '../../dtype.js';
 import { collapseDims as collapse, contiguousStrides, numelOf, type Shape } from '../../shape.js';
 import { Heap, WasmStorage, type HeapStats } from './heap.js';
 import { availableCores, compileKernels, detectFeatures, kernelsFile, simdMissingError, type WasmFeatures } from './loader.js';
@@ -30,7 +30,7 @@ interface Kernels {
   copyInto(dt: number, st: number, d: number, dst: number, src: number): void;
   fill(dt: number, d: number, dst: number, value: number): void;
   unary(op: number, dt: number, d: number, x: number, out: number): void;
-  binary(op: number, dt: number, d: number, a: number, b: number, out: number): number;
+  binary(op: number, dt: number, d: number, a: number, b: number, out: number, alpha: number): number;
   where(ct: number, dt: number, d: number, cond: number, a: number, b: number, out: number): void;
   reduce(op: number, dt: number, ot: number, dk: number, dr: number, x: number, out: number): void;
   argReduce(op: number, dt: number, dk: number, n: number, s: number, x: number, out: number): void;
@@ -152,10 +152,18 @@ export class WasmBackend implements Backend<WasmStorage> {
   private describe(at: number, shape: Shape, strides: readonly (readonly number[])[], offsets: readonly number[]): number {
     const c = collapse(shape, strides);
     const ndim = c.shape.length;
-    const words = [ndim, ...c.shape, ...c.strides.flat(), ...new Array<number>(ndim).fill(0), ...offsets];
-    if (words.length * 4 > 8000) throw new RangeError(`wasm: too many dims (${shape.length})`);
-    this.heap.i32.set(words, at >> 2);
-    return at + words.length * 4;
+    if ((1 + ndim * (2 + strides.length) + offsets.length) * 4 > 8000) throw new RangeError(`wasm: too many dims (${shape.length})`);
+    // written word by word: this runs for every kernel call, and building an array first cost
+    // more than most small kernels do
+    const words = this.heap.i32;
+    let w = at >> 2;
+    words[w++] = ndim;
+    for (const size of c.shape) words[w++] = size;
+    for (const operand of c.strides) for (const stride of operand) words[w++] = stride;
+    words.fill(0, w, w + ndim);
+    w += ndim;
+    for (const offset of offsets) words[w++] = offset;
+    return w * 4;
   }
 
   /** A descriptor for views of one shape (elementwise kernels); returns its address. */
@@ -207,11 +215,19 @@ export class WasmBackend implements Backend<WasmStorage> {
 
   binary(op: BinaryOp, a: WasmView, b: WasmView): WasmStorage {
     const n = numelOf(a.shape);
-    const out = this.out(comparisonOps.has(op) ? 'bool' : a.dtype, n);
-    if (n === 0) return out;
-    const status = this.k.binary(binaryCode[op], dtypeCode[a.dtype], this.walk(a.shape, a, b), this.base(a), this.base(b), out.ptr);
-    if (status !== 0) throw new RangeError(binaryErrors[status]);
+    const dtype = comparisonOps.has(op) ? 'bool' : a.dtype;
+    const out = this.out(dtype, n);
+    if (n > 0) this.binaryInto(op, a, b, { storage: out, dtype, shape: a.shape, strides: contiguousStrides(a.shape), offset: 0 });
     return out;
+  }
+
+  binaryInto(op: BinaryOp, a: WasmView, b: WasmView, out: WasmView, alpha = 1): void {
+    if (numelOf(out.shape) === 0) return;
+    const d = this.walk(out.shape, a, b, out);
+    // alpha as `mul(b, alpha)` would take it: cast to the dtype (so the kernel's int32 and bool conversions are exact)
+    const factor = castScalar(alpha, a.dtype);
+    const status = this.k.binary(binaryCode[op], dtypeCode[a.dtype], d, this.base(a), this.base(b), this.base(out), factor);
+    if (status !== 0) throw new RangeError(binaryErrors[status]);
   }
 
   where(cond: WasmView, a: WasmView, b: WasmView): WasmStorage {

@@ -134,7 +134,7 @@ export class BufferPool {
 
   /** Returns `owner`'s buffer to the pool now (the storage must not be used again). */
   dispose(owner: object, buffer: GPUBuffer, bytes: number): void {
-    this.reclaimer.unregister(owner);
+    this.reclaimer.unregister(owner, bytes);
     this.release(buffer, bytes);
   }
 
