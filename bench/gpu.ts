@@ -198,18 +198,6 @@ const CANDIDATES: Record<string, Tile> = {
   'large, one stage': { ...TILES.large, pipeline: false },
   '64×128 k16': { BM: 64, BN: 128, BK: 16, TM: 4, TN: 8 },
   '128×64 k16': { BM: 128, BN: 64, BK: 16, TM: 8, TN: 4 },
-  'large, bands of 4': { ...TILES.large, band: 4 },
-  'large, bands of 16': { ...TILES.large, band: 16 },
-  'large, warps 8×4': { ...TILES.large, warpX: 8 },
-  'large, warps 4×8': { ...TILES.large, warpX: 4 },
-  'large, warps 8×4, bands of 16': { ...TILES.large, warpX: 8, band: 16 },
-  'large k16': { ...TILES.large, BK: 16 },
-  'large k16, warps 8×4': { ...TILES.large, BK: 16, warpX: 8 },
-  'small, warps 8×4': { ...TILES.small, warpX: 8 },
-  'large, a by k': { ...TILES.large, aByK: true },
-  'large, a by k, warps 8×4': { ...TILES.large, aByK: true, warpX: 8 },
-  'large k16, a by k': { ...TILES.large, BK: 16, aByK: true },
-  'small, a by k': { ...TILES.small, aByK: true },
 };
 
 /**

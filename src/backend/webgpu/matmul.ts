@@ -17,11 +17,17 @@
  *   stages of tiles (16 KiB): the next k-step's global loads go out before the current step's
  *   multiply-adds and land in the other stage after them, so their latency hides behind the
  *   arithmetic and one barrier a step suffices.
- * On an H200 (bench/gpu.ts, three runs) the 64×64 tiling reaches 15–19 TFLOP/s at n = 1024 and
- * 27–32 at n = 2048 and 4096; the 128×128 one 29–30 with one stage and 31–33 with two; cuBLAS does
- * 37, 50 and 51. Other shapes (64×128, 128×64, k steps of 16 and 32), two stages for the small
+ * On an H200 (bench/gpu.ts, five runs) the 64×64 tiling reaches 15–19 TFLOP/s at n = 1024 and
+ * 27–32 at n = 2048 and 4096; the 128×128 one 29–30 with one stage and 30–34 with two; cuBLAS does
+ * 37, 49–51 and 50–51. Other shapes (64×128, 128×64, k steps of 16 and 32), two stages for the small
  * tile (26–27 at 4096), writing the k loop out in full (within noise) and WGSL's fma() in place
- * of `acc += a * b` (the same: the driver fuses them already) did not do better.
+ * of `acc += a * b` (the same: the driver fuses them already) did not do better. Nor did (one
+ * run each, commits d942089 and a69b77b have the code): handing out blocks in bands of 4–16 block
+ * rows for L2 locality (31.5–32.6 at 4096), warps covering 8×4 or 4×8 patches of threads rather
+ * than whole rows (33.0, 28.4), a's tile stored by k so a thread holds fewer values of a (32.5),
+ * and Dawn's robustness transform turned off (index clamps: 31.3 against 30.2, noise). A kernel
+ * of multiply-adds on registers alone reaches 62 TFLOP/s there, so the remaining gap to cuBLAS is
+ * in this kernel's schedule, not in Dawn or the driver.
  * A thread's rows are not contiguous: it owns rows 4·ty…4·ty+3 of every group of 4·TY rows, so
  * that neighbouring threads read neighbouring 16-byte words of shared memory.
  * The accumulators are separate named variables, written out by the generator, so the compiler
@@ -50,23 +56,6 @@ export interface Tile {
   pipeline?: boolean;
   /** Write the k loop within a step out in full. */
   unrollK?: boolean;
-  /**
-   * Threads across in a warp's patch of the tile (32 / warpX down), rather than a warp taking
-   * whole rows of threads: a 32-thread warp of a 16-wide grid of threads reads 2 rows of a's tile
-   * and all 16 columns of b's, one of 8 × 4 reads 4 and 8, which is fewer shared-memory
-   * transactions (16-byte loads from 32 threads: 2 + 1 wavefronts of 128 bytes instead of 1 + 2…).
-   */
-  warpX?: number;
-  /**
-   * a's tile stored as [k][m / 4] rather than [m][k / 4]: a thread then loads its TM values of a
-   * one k at a time (TM / 4 vec4) instead of four k at a time (TM vec4), holding fewer registers.
-   */
-  aByK?: boolean;
-  /**
-   * Hand out output blocks in bands of this many block rows (column by column within a band)
-   * rather than row by row, so the workgroups running at once share more of a and b in L2.
-   */
-  band?: number;
 }
 
 export const TILES = {
@@ -80,8 +69,7 @@ export function tileFor(B: number, M: number, N: number): Tile {
   return B * Math.ceil(M / large.BM) * Math.ceil(N / large.BN) >= 256 ? large : TILES.small;
 }
 
-const tileName = ({ BM, BN, BK, TM, TN, pipeline, unrollK, band, warpX, aByK }: Tile) =>
-  `${BM}x${BN}k${BK}t${TM}x${TN}${pipeline ? 'p' : ''}${unrollK ? 'u' : ''}${band ? `b${band}` : ''}${warpX ? `w${warpX}` : ''}${aByK ? 'ak' : ''}`;
+const tileName = ({ BM, BN, BK, TM, TN, pipeline, unrollK }: Tile) => `${BM}x${BN}k${BK}t${TM}x${TN}${pipeline ? 'p' : ''}${unrollK ? 'u' : ''}`;
 
 /** Workgroup memory a tiling needs, in bytes (both tiles, 4-byte elements). */
 export const tileBytes = ({ BM, BN, BK, pipeline }: Tile) => (pipeline ? 2 : 1) * BK * (BM + BN) * 4;
@@ -112,8 +100,7 @@ function matmulWgsl(t: string, vector: boolean, tile: Tile): string {
   const w = vector ? 4 : 1; // elements per global load
   const loadsA = (BM * BK) / w / T; // global loads per thread per k-step
   const loadsB = (BN * BK) / w / T;
-  const warpsFit = !tile.warpX || (32 % tile.warpX === 0 && TX % tile.warpX === 0 && TY % (32 / tile.warpX) === 0);
-  if (TM % 4 || TN % 4 || BK % 4 || !Number.isInteger(loadsA) || !Number.isInteger(loadsB) || !warpsFit) {
+  if (TM % 4 || TN % 4 || BK % 4 || !Number.isInteger(loadsA) || !Number.isInteger(loadsB)) {
     throw new RangeError(`webgpu matmul: tiling ${tileName(tile)} does not split evenly over its ${T} threads`);
   }
   const reg = vector ? `vec4<${t}>` : t;
@@ -140,12 +127,6 @@ function matmulWgsl(t: string, vector: boolean, tile: Tile): string {
     }`;
   const putA = (q: number, s: string) => {
     const e = `(lid + ${q * T}u)`;
-    if (tile.aByK) {
-      // [k][m / 4][m % 4]: a register's 4 consecutive k (or its one) go to 4 (or 1) rows of k
-      return vector
-        ? unroll(4, (c) => `    tileA[${s}][(${e} % ${BK / 4}u) * 4u + ${c}u][(${e} / ${BK / 4}u) / 4u][(${e} / ${BK / 4}u) % 4u] = ra${q}.${'xyzw'[c]};`)
-        : `    tileA[${s}][${e} % ${BK}u][(${e} / ${BK}u) / 4u][(${e} / ${BK}u) % 4u] = ra${q};`;
-    }
     return vector
       ? `    tileA[${s}][${e} / ${BK / 4}u][${e} % ${BK / 4}u] = ra${q};`
       : `    tileA[${s}][${e} / ${BK}u][(${e} % ${BK}u) / 4u][${e} % 4u] = ra${q};`;
@@ -161,21 +142,12 @@ function matmulWgsl(t: string, vector: boolean, tile: Tile): string {
   // accumulator acc_i_j: row 4·(ty + ⌊i/4⌋·TY) + i mod 4 of the tile, vec4 column tx + j·TX
   const rows = Array.from({ length: TM }, (_, i) => i);
   const cols = Array.from({ length: HN }, (_, j) => j);
-  const rowOf = (i: number) => `${4 * Math.floor(i / 4) * TY + (i % 4)}u + ty * 4u`;
+  const rowOf = (i: number) => `${4 * Math.floor(i / 4) * TY + (i % 4)}u + lid3.y * 4u`;
   const comp = 'xyzw';
   // the multiply-adds of 4 steps of k from tile stage s
-  const groups = Array.from({ length: TM / 4 }, (_, g) => g);
-  const fourK = (s: string, kq: string) =>
-    tile.aByK
-      ? // per k: TM / 4 vec4 of a (4 rows each) and HN of b
-        unroll(4, (kk) => `
-${groups.map((g) => `      let a${g}_${kk} = tileA[${s}][${kq} * 4u + ${kk}u][ty + ${g * TY}u];`).join('\n')}
-${cols.map((j) => `      let b${kk}_${j} = tileB[${s}][${kq} * 4u + ${kk}u][tx + ${j * TX}u];`).join('\n')}
-${rows.flatMap((i) => cols.map((j) => `      acc_${i}_${j} += a${Math.floor(i / 4)}_${kk}.${comp[i % 4]} * b${kk}_${j};`)).join('\n')}`)
-      : // per 4 k: TM vec4 of a (4 k each), then per k HN of b
-        `
+  const fourK = (s: string, kq: string) => `
 ${rows.map((i) => `      let a${i} = tileA[${s}][${rowOf(i)}][${kq}];`).join('\n')}
-${unroll(4, (kk) => `${cols.map((j) => `      let b${kk}_${j} = tileB[${s}][${kq} * 4u + ${kk}u][tx + ${j * TX}u];`).join('\n')}
+${unroll(4, (kk) => `${cols.map((j) => `      let b${kk}_${j} = tileB[${s}][${kq} * 4u + ${kk}u][lid3.x + ${j * TX}u];`).join('\n')}
 ${rows.flatMap((i) => cols.map((j) => `      acc_${i}_${j} += a${i}.${comp[kk]} * b${kk}_${j};`)).join('\n')}`)}`;
   const compute = (s: string) =>
     tile.unrollK
@@ -183,7 +155,7 @@ ${rows.flatMap((i) => cols.map((j) => `      acc_${i}_${j} += a${i}.${comp[kk]} 
       : `    for (var kq = 0u; kq < ${BK / 4}u; kq++) {${fourK(s, 'kq')}\n    }`;
   const store = (i: number, j: number) => {
     const gm = `row0 + ${rowOf(i)}`;
-    const gn = `col0 + ${4 * j * TX}u + tx * 4u`;
+    const gn = `col0 + ${4 * j * TX}u + lid3.x * 4u`;
     return vector
       ? `  if (${gm} < M && ${gn} < N) { dst[(outBase + (${gm}) * N + ${gn}) / 4u] = acc_${i}_${j}; }`
       : unroll(4, (c) => `  if (${gm} < M && ${gn} + ${c}u < N) { dst[outBase + (${gm}) * N + ${gn} + ${c}u] = acc_${i}_${j}.${comp[c]}; }`);
@@ -218,21 +190,17 @@ ${compute('0u')}
   }`;
   return /* wgsl */ `
 ${bindingsWgsl(matmulBindings(t, vector))}
-${
-  tile.aByK
-    ? `var<workgroup> tileA: array<array<array<vec4<${t}>, ${BM / 4}>, ${BK}>, ${stages}>; // [stage][k][m / 4][m % 4]`
-    : `var<workgroup> tileA: array<array<array<vec4<${t}>, ${BK / 4}>, ${BM}>, ${stages}>; // [stage][m][k / 4][k % 4]`
-}
+var<workgroup> tileA: array<array<array<vec4<${t}>, ${BK / 4}>, ${BM}>, ${stages}>; // [stage][m][k / 4][k % 4]
 var<workgroup> tileB: array<array<array<vec4<${t}>, ${BN / 4}>, ${BK}>, ${stages}>; // [stage][k][n / 4][n % 4]
 
 @compute @workgroup_size(${TX}, ${TY})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let M = prmu(1u);
   let K = prmu(2u);
   let N = prmu(3u);
   let batch = wid.z + prmu(12u);
-${blockWgsl(tile)}
-${threadWgsl(tile)}
+  let row0 = wid.y * ${BM}u;
+  let col0 = wid.x * ${BN}u;
   let aBase = prm(4u) + i32(batch) * prm(5u);
   let bBase = prm(8u) + i32(batch) * prm(9u);
 ${unroll(loadsA, (q) => `  var ra${q}: ${reg};`)}
@@ -243,36 +211,6 @@ ${loop}
 ${rows.flatMap((i) => cols.map((j) => store(i, j))).join('\n')}
 }
 `;
-}
-
-/**
- * The first row and column of the output block this workgroup computes. By default workgroup
- * (x, y) takes block column x of block row y; the GPU starts workgroups in order of y·nx + x, so
- * those running together cover a few whole block rows: all of b, a little of a. With bands, the
- * i-th workgroup takes the blocks of a band of `band` block rows column by column, so the ones
- * running together cover a square-ish patch and read less of a and b in all.
- */
-function blockWgsl({ BM, BN, band }: Tile): string {
-  if (!band) return `  let row0 = wid.y * ${BM}u;\n  let col0 = wid.x * ${BN}u;`;
-  return /* wgsl */ `
-  let perBand = ${band}u * nwg.x;
-  let id = wid.y * nwg.x + wid.x;
-  let firstRow = (id / perBand) * ${band}u;
-  let rowsHere = min(nwg.y - firstRow, ${band}u);
-  let row0 = (firstRow + (id % perBand) % rowsHere) * ${BM}u;
-  let col0 = ((id % perBand) / rowsHere) * ${BN}u;`;
-}
-
-/** The thread's column tx and row ty in the grid of threads over the tile (see Tile.warpX). */
-function threadWgsl({ BN, TN, warpX }: Tile): string {
-  const TX = BN / TN;
-  if (!warpX) return `  let tx = lid % ${TX}u;\n  let ty = lid / ${TX}u;`;
-  const warpY = 32 / warpX;
-  return /* wgsl */ `
-  let lane = lid % 32u;
-  let warp = lid / 32u;
-  let tx = (warp % ${TX / warpX}u) * ${warpX}u + lane % ${warpX}u;
-  let ty = (warp / ${TX / warpX}u) * ${warpY}u + lane / ${warpX}u;`;
 }
 
 /** Whether a and b can be read as vec4 rows: unit inner stride, and every row start 16-byte aligned. */
