@@ -70,7 +70,7 @@ export function matmulScratchBytes(): i32 {
   return KC * NC * 4 + MC * KC * 8 + 256;
 }
 
-/** Rows of C in one unit of work (threads take units one at a time: src/backend/wasm/threads.ts). */
+/** Rows of C in one unit of work (threads take runs of consecutive units: src/backend/wasm/threads.ts). */
 export function matmulUnitRows(): i32 {
   return MC;
 }
@@ -82,7 +82,30 @@ export function matmulUnitRows(): i32 {
  * B[k][j0 + p*NR .. +NR], zero-padded past the last column.
  */
 function packB32(dst: usize, b: usize, sbk: i32, sbn: i32, k0: i32, kc: i32, j0: i32, nc: i32): void {
-  for (let p = 0; p < nc; p += NR) {
+  let p = 0;
+  if (sbn == 1) {
+    // rows of B are contiguous: copy 4 panels at a time, 32 floats (two whole cache lines) of each
+    // row per k. One panel at a time uses half of each line it fetches, and by the time the next
+    // panel comes back for the other half, kc rows later, the line is gone: packing a 1024 x 1024
+    // B took 0.33 ms that way and takes 0.13 ms now, as fast as the transposed case below.
+    for (; p + 4 * NR <= nc; p += 4 * NR) {
+      const panel = dst + <usize>(p * kc) * 4;
+      const ps = <usize>(NR * kc) * 4; // bytes from one panel to the next
+      for (let k = 0; k < kc; k++) {
+        const src = b + (<usize>(k0 + k) * sbk + j0 + p) * 4;
+        const d = panel + <usize>(k * NR) * 4;
+        v128.store(d, v128.load(src));
+        v128.store(d, v128.load(src, 16), 16);
+        v128.store(d + ps, v128.load(src, 32));
+        v128.store(d + ps, v128.load(src, 48), 16);
+        v128.store(d + 2 * ps, v128.load(src, 64));
+        v128.store(d + 2 * ps, v128.load(src, 80), 16);
+        v128.store(d + 3 * ps, v128.load(src, 96));
+        v128.store(d + 3 * ps, v128.load(src, 112), 16);
+      }
+    }
+  }
+  for (; p < nc; p += NR) {
     const w = min(NR, nc - p);
     const panel = dst + <usize>(p * kc) * 4;
     if (sbn == 1 && w == NR) {
@@ -210,8 +233,9 @@ function kernel32(kc: i32, a: usize, b: usize, c: usize, ldc: usize, add: bool):
  * float32 batched matmul over the units [unitStart, unitEnd). C is cut into tiles of MC rows by
  * `nb` columns; unit u is tile (u % rowBlocks) of column block ((u / rowBlocks) % colBlocks) of
  * batch u / (rowBlocks * colBlocks), rows fastest so that consecutive units in one call (a whole
- * product on one thread) share the packed B block. Strides count elements; pointers are bytes. `scratch` is this thread's
- * private packing area (matmulScratchBytes()).
+ * product on one thread, or the run of units a thread takes) share the packed B block: B is
+ * packed once per call and K block, not once per unit. Strides count elements; pointers are
+ * bytes. `scratch` is this thread's private packing area (matmulScratchBytes()).
  */
 export function matmulF32(
   M: i32, N: i32, K: i32,
@@ -365,8 +389,9 @@ function kernel64(kc: i32, a: usize, b: usize, c: usize, ldc: usize, add: bool):
  * float64 batched matmul over the units [unitStart, unitEnd). C is cut into tiles of MC rows by
  * `nb` columns; unit u is tile (u % rowBlocks) of column block ((u / rowBlocks) % colBlocks) of
  * batch u / (rowBlocks * colBlocks), rows fastest so that consecutive units in one call (a whole
- * product on one thread) share the packed B block. Strides count elements; pointers are bytes. `scratch` is this thread's
- * private packing area (matmulScratchBytes()).
+ * product on one thread, or the run of units a thread takes) share the packed B block: B is
+ * packed once per call and K block, not once per unit. Strides count elements; pointers are
+ * bytes. `scratch` is this thread's private packing area (matmulScratchBytes()).
  */
 export function matmulF64(
   M: i32, N: i32, K: i32,

@@ -327,6 +327,39 @@ describe('wasm kernels equal the js reference', () => {
 
   it.prop(
     [
+      fc.constantFrom(...binaryOps),
+      fc.constantFrom(...dtypes),
+      nonEmptyShapeArb().chain((s) => fc.tuple(writableArb(fc.constant(s)), geometryArb(fc.constant(s)))),
+      fc.boolean(),
+      fc.constantFrom(1, -1, 3, 0.5, -0.1),
+    ],
+    runs,
+  )('binaryInto: into a strided destination or into a itself (in place), alpha scaling b for add and sub', (op, dtype, [ga, gb], inPlace, alphaChoice) => {
+    const outDtype: DType = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor'].includes(op) ? 'bool' : dtype;
+    fc.pre(!inPlace || outDtype === dtype); // a itself can only take a result of its own dtype
+    // alpha is integral for integral dtypes (the tensor layer checks it), and only add and sub take one
+    const alpha = op !== 'add' && op !== 'sub' ? 1 : dtype === 'float32' || dtype === 'float64' ? alphaChoice : Math.trunc(alphaChoice) || 2;
+    fc.assert(
+      fc.property(storageArb(dtype, span(ga)), storageArb(dtype, span(gb)), storageArb(outDtype, span(ga)), (da, db, dout) => {
+        const a = { dtype, g: ga, data: da };
+        const b = { dtype, g: gb, data: db };
+        const [ja, wa] = [onJs(a), onWasm(a)];
+        const jo: View<TypedArray> = inPlace ? ja : { storage: dout.slice(), dtype: outDtype, ...ga };
+        const wo: View<WasmStorage> = inPlace ? wa : { storage: wasm.fromArray(dout.slice()), dtype: outDtype, ...ga };
+        const out = both(
+          () => js.binaryInto!(op, ja, onJs(b), jo, alpha),
+          () => wasm.binaryInto!(op, wa, onWasm(b), wo, alpha),
+        );
+        if (!('js' in out)) return;
+        const rtol = transcendental.has(op) ? (dtype === 'float32' ? 2.4e-7 : 1e-12) : 0;
+        expectSame(readWasm(wo.storage, outDtype), jo.storage, outDtype, { rtol });
+      }),
+      { numRuns: 3 },
+    );
+  });
+
+  it.prop(
+    [
       fc.constantFrom(...dtypes),
       fc.constantFrom(...dtypes),
       shapeArb().chain((s) => fc.tuple(geometryArb(fc.constant(s)), geometryArb(fc.constant(s)), geometryArb(fc.constant(s)))),
@@ -364,6 +397,32 @@ describe('wasm kernels equal the js reference', () => {
         const absView = { ...onJs(c), storage: Float64Array.from(data, Math.abs) };
         const scale = js.reduce('sum', absView, dims, 'float64');
         expectSame(actual, expected, outDtype, { rtol: outDtype === 'float32' ? 2.4e-7 : 1e-12, scale });
+      }),
+      { numRuns: 3 },
+    );
+  });
+
+  it.prop(
+    [
+      fc.constantFrom<DType>('float32', 'float64'),
+      fc.integer({ min: 1, max: 3 }),
+      fc.integer({ min: 1, max: 7 }),
+      fc.integer({ min: 1, max: 30 }),
+      fc.boolean(),
+    ],
+    runs,
+  )('reduce: a sum over leading dims whose kept elements are adjacent (a bias gradient) equals the reference bit for bit', (dtype, lead, rows, cols, twoLeading) => {
+    // x is [lead, rows, cols] contiguous: summing dim 0 (or dims 0 and 1) keeps adjacent elements,
+    // which wasm sums 8 outputs side by side, each in the reference's order
+    const shape = [lead, rows, cols];
+    const g = { shape, strides: [rows * cols, cols, 1], offset: 1 };
+    const dims = twoLeading ? [0, 1] : [0];
+    fc.assert(
+      fc.property(storageArb(dtype, span(g)), (data) => {
+        const c = { dtype, g, data };
+        for (const outDtype of [dtype, 'float64'] as DType[]) {
+          expectSame(readWasm(wasm.reduce('sum', onWasm(c), dims, outDtype), outDtype), js.reduce('sum', onJs(c), dims, outDtype), outDtype);
+        }
       }),
       { numRuns: 3 },
     );
@@ -542,6 +601,12 @@ describe('wasm memory', () => {
     disposeStorage(x._storage.handle); // twice is fine
   });
 
+  vit('disposing what it allocates never makes the heap collect', () => {
+    const collections = wasmInfo().heap.collections;
+    for (let i = 0; i < 200; i++) disposeStorage(wasm.alloc('float32', 1 << 20)); // 800 MiB in all, 4 MiB at a time
+    expect(wasmInfo().heap.collections).toBe(collections);
+  });
+
   vit('tensors survive memory growth (views into memory are rebuilt)', () => {
     const x = torch.arange(10, { dtype: 'float32' }).to('wasm');
     const before = wasmInfo().heap.memoryBytes;
@@ -589,15 +654,23 @@ describe('wasm threads', () => {
     const b = torch.randn([300, 70]).to('wasm');
     const a64 = a.to('float64');
     const b64 = b.to('float64');
+    const tall = torch.randn([700, 300]).to('wasm'); // 11 row blocks: a thread takes runs of several
+    const w = torch.randn([90, 300]).to('wasm');
+    const products = [
+      () => a.matmul(b),
+      () => a64.matmul(b64),
+      () => a.index(0).matmul(b), // one batch of 130 rows: split by columns too
+      () => tall.matmul(w.t()), // B packed from a transposed view
+      () => tall.matmul(w.t().contiguous()),
+    ];
     const threads = getNumThreads();
     const results: number[][] = [];
     for (const n of [1, 2, 3]) {
       await setNumThreads(n);
-      results.push(Array.from(a.matmul(b).toTypedArray()), Array.from(a64.matmul(b64).toTypedArray()));
-      results.push(Array.from(a.index(0).matmul(b).toTypedArray())); // one batch of 130 rows: split by columns too
+      for (const product of products) results.push(Array.from(product().toTypedArray()));
     }
     await setNumThreads(threads);
-    for (let i = 3; i < results.length; i++) expect(results[i]).toEqual(results[i % 3]);
+    for (let i = products.length; i < results.length; i++) expect(results[i]).toEqual(results[i % products.length]);
     await expect(setNumThreads(0)).rejects.toThrow('setNumThreads: expected a positive integer, got 0');
   });
 

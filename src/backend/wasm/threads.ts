@@ -4,16 +4,27 @@
  * Each worker instantiates the same module on the same memory and sleeps in `Atomics.wait` on a
  * job counter. A job is posted by writing its arguments into a small shared control block and
  * bumping the counter (which wakes the workers). Then every thread, the main one included, takes
- * units of the job (tiles of C) one at a time from a shared "next unit" counter until none are
- * left, and the main thread sleeps in `Atomics.wait` (spins, in a browser's main thread, where
+ * runs of consecutive units of the job (tiles of C) from a shared "next unit" counter until none
+ * are left, and the main thread sleeps in `Atomics.wait` (spins, in a browser's main thread, where
  * waiting is not allowed) until every unit is done. So the backend's API stays synchronous, and
  * between jobs nothing runs.
  *
- * Taking units one at a time (OpenMP's dynamic schedule) rather than handing each thread a fixed
+ * Taking work from a shared counter (a dynamic schedule) rather than handing each thread a fixed
  * share matters on a machine that is busy with other work: a worker that the OS wakes late, or
- * runs on a core it shares, simply takes fewer units, and the main thread waits at most for the
- * one unit a worker is in the middle of, never for a worker to wake up. Which thread computes
- * which unit does not change the result (assembly/matmul.ts), so results stay identical.
+ * runs on a core it shares, simply takes less, and the main thread waits at most for the run a
+ * worker is in the middle of, never for a worker to wake up. Which thread computes which unit
+ * does not change the result (assembly/matmul.ts), so results stay identical.
+ *
+ * How many units a thread takes at once is a trade. Each take is one kernel call, and a call packs
+ * the B block its units share once (assembly/matmul.ts), so every take repacks all of B that its
+ * units span. Taken one at a time, each of the 16 units (64 full-width rows) of a 1024 x 1024
+ * product repacked all of B: on 2 cores each thread did 9% more work than its half of what one
+ * thread does, and 2 threads ran 1.81x as fast as one instead of nearly 2x (the wake-up, ~0.1 ms,
+ * and the imbalance at the end, under 0.1 ms of 27, cost next to nothing). Large takes repack
+ * less; small ones balance better at the end. So a thread takes a share of what is left,
+ * ⌈left / (2 · threads)⌉ units (guided self-scheduling, halved as in "factoring"): 4, 3, 3, 2,
+ * then single units for 16 units on 2 threads, 8 calls instead of 16, about 4% more work and
+ * 1.9x; a small job whose units are fewer than 2 · threads is still taken one unit at a time.
  *
  * A worker may wake so late that the job it woke for is over and the next one is being posted.
  * Two rules keep it from touching the wrong job: it reads a job (the arguments, and where its
@@ -46,6 +57,11 @@ export const MAX_THREADS = 64;
 /** How long the main thread waits for the workers' units before it gives up on them. */
 const WORKER_TIMEOUT_MS = 30_000;
 
+/** Units a thread takes at once when `left` units of a job on `threads` threads are untaken (see the header; the worker's program repeats it). */
+function unitsToTake(left: number, threads: number): number {
+  return Math.ceil(left / (2 * threads));
+}
+
 /** The worker's program, as source text so it needs no separate file (Node: eval; browsers: a Blob URL). */
 const workerSource = `
 const start = (data, post) => {
@@ -71,15 +87,16 @@ const start = (data, post) => {
       const next = Atomics.load(ctl, ${NEXT});
       const u = (next - first) | 0;
       if (u < 0 || u >= units) break; // every unit is taken (or this job is over)
-      if (Atomics.compareExchange(ctl, ${NEXT}, next, (next + 1) | 0) !== next) continue; // another thread took it
+      const take = Math.ceil((units - u) / (2 * threads)); // as unitsToTake
+      if (Atomics.compareExchange(ctl, ${NEXT}, next, (next + take) | 0) !== next) continue; // another thread took some
       try {
-        kernels[kind](a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], scratch, a[12], u, u + 1);
+        kernels[kind](a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], scratch, a[12], u, u + take);
       } catch (error) {
-        // report instead of dying: the main thread would wait for this unit until it timed out
+        // report instead of dying: the main thread would wait for these units until it timed out
         new TextEncoder().encodeInto(String(error && error.stack || error).slice(0, 900), new Uint8Array(errorText).fill(0));
         Atomics.store(ctl, ${FAILED}, id);
       }
-      if (Atomics.add(ctl, ${DONE}, 1) + 1 === units) Atomics.notify(ctl, ${DONE});
+      if (Atomics.add(ctl, ${DONE}, take) + take === units) Atomics.notify(ctl, ${DONE});
     }
   }
 };
@@ -195,9 +212,10 @@ export class ThreadPool {
       const next = Atomics.load(ctl, NEXT);
       const u = (next - first) | 0;
       if (u >= units) break;
-      if (Atomics.compareExchange(ctl, NEXT, next, (next + 1) | 0) !== next) continue;
-      kernel(M, N, K, a, sab, sam, sak, b, sbb, sbk, sbn, out, scratch, nb, u, u + 1);
-      Atomics.add(ctl, DONE, 1);
+      const take = unitsToTake(units - u, threads);
+      if (Atomics.compareExchange(ctl, NEXT, next, (next + take) | 0) !== next) continue;
+      kernel(M, N, K, a, sab, sam, sak, b, sbb, sbk, sbn, out, scratch, nb, u, u + take);
+      Atomics.add(ctl, DONE, take);
     }
     const deadline = Date.now() + WORKER_TIMEOUT_MS;
     for (let done = Atomics.load(ctl, DONE); done < units; done = Atomics.load(ctl, DONE)) {
