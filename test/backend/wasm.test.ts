@@ -407,13 +407,15 @@ describe('wasm kernels equal the js reference', () => {
       fc.constantFrom<DType>('float32', 'float64'),
       fc.integer({ min: 1, max: 3 }),
       fc.integer({ min: 1, max: 7 }),
-      fc.integer({ min: 1, max: 30 }),
+      fc.integer({ min: 2, max: 30 }),
       fc.boolean(),
     ],
     runs,
   )('reduce: a sum over leading dims whose kept elements are adjacent (a bias gradient) equals the reference bit for bit', (dtype, lead, rows, cols, twoLeading) => {
     // x is [lead, rows, cols] contiguous: summing dim 0 (or dims 0 and 1) keeps adjacent elements,
-    // which wasm sums 8 outputs side by side, each in the reference's order
+    // which wasm sums 8 outputs side by side, each in the reference's order. (With one column the
+    // reduced elements are one contiguous run instead, which wasm sums in several lanes, to a
+    // tolerance: the sum property above covers it.)
     const shape = [lead, rows, cols];
     const g = { shape, strides: [rows * cols, cols, 1], offset: 1 };
     const dims = twoLeading ? [0, 1] : [0];
