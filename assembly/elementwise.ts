@@ -297,36 +297,28 @@ function cmpRow(dt: i32, op: i32, mode: i32, n: i32, pa: usize, pb: usize, po: u
 }
 
 function simdCompareRow(dt: i32, op: i32, mode: i32, n: i32, pa: usize, pb: usize, po: usize): void {
-  // the (dtype, op, mode) combinations spelled out so that each loop is compiled for constants
+  // mode and dtype passed on as literals, so that each inlined loop is compiled for constants
   if (dt == F32) {
-    if (mode == 3) {
-      if (op == EQ) cmpRow(F32, EQ, 3, n, pa, pb, po); else if (op == NE) cmpRow(F32, NE, 3, n, pa, pb, po);
-      else if (op == LT) cmpRow(F32, LT, 3, n, pa, pb, po); else if (op == LE) cmpRow(F32, LE, 3, n, pa, pb, po);
-      else if (op == GT) cmpRow(F32, GT, 3, n, pa, pb, po); else cmpRow(F32, GE, 3, n, pa, pb, po);
-    } else if (mode == 1) {
-      if (op == EQ) cmpRow(F32, EQ, 1, n, pa, pb, po); else if (op == NE) cmpRow(F32, NE, 1, n, pa, pb, po);
-      else if (op == LT) cmpRow(F32, LT, 1, n, pa, pb, po); else if (op == LE) cmpRow(F32, LE, 1, n, pa, pb, po);
-      else if (op == GT) cmpRow(F32, GT, 1, n, pa, pb, po); else cmpRow(F32, GE, 1, n, pa, pb, po);
-    } else {
-      if (op == EQ) cmpRow(F32, EQ, 2, n, pa, pb, po); else if (op == NE) cmpRow(F32, NE, 2, n, pa, pb, po);
-      else if (op == LT) cmpRow(F32, LT, 2, n, pa, pb, po); else if (op == LE) cmpRow(F32, LE, 2, n, pa, pb, po);
-      else if (op == GT) cmpRow(F32, GT, 2, n, pa, pb, po); else cmpRow(F32, GE, 2, n, pa, pb, po);
-    }
+    if (mode == 3) compareRows(F32, op, 3, n, pa, pb, po);
+    else if (mode == 1) compareRows(F32, op, 1, n, pa, pb, po);
+    else compareRows(F32, op, 2, n, pa, pb, po);
   } else {
-    if (mode == 3) {
-      if (op == EQ) cmpRow(I32, EQ, 3, n, pa, pb, po); else if (op == NE) cmpRow(I32, NE, 3, n, pa, pb, po);
-      else if (op == LT) cmpRow(I32, LT, 3, n, pa, pb, po); else if (op == LE) cmpRow(I32, LE, 3, n, pa, pb, po);
-      else if (op == GT) cmpRow(I32, GT, 3, n, pa, pb, po); else cmpRow(I32, GE, 3, n, pa, pb, po);
-    } else if (mode == 1) {
-      if (op == EQ) cmpRow(I32, EQ, 1, n, pa, pb, po); else if (op == NE) cmpRow(I32, NE, 1, n, pa, pb, po);
-      else if (op == LT) cmpRow(I32, LT, 1, n, pa, pb, po); else if (op == LE) cmpRow(I32, LE, 1, n, pa, pb, po);
-      else if (op == GT) cmpRow(I32, GT, 1, n, pa, pb, po); else cmpRow(I32, GE, 1, n, pa, pb, po);
-    } else {
-      if (op == EQ) cmpRow(I32, EQ, 2, n, pa, pb, po); else if (op == NE) cmpRow(I32, NE, 2, n, pa, pb, po);
-      else if (op == LT) cmpRow(I32, LT, 2, n, pa, pb, po); else if (op == LE) cmpRow(I32, LE, 2, n, pa, pb, po);
-      else if (op == GT) cmpRow(I32, GT, 2, n, pa, pb, po); else cmpRow(I32, GE, 2, n, pa, pb, po);
-    }
+    if (mode == 3) compareRows(I32, op, 3, n, pa, pb, po);
+    else if (mode == 1) compareRows(I32, op, 1, n, pa, pb, po);
+    else compareRows(I32, op, 2, n, pa, pb, po);
   }
+}
+
+/** cmpRow for a runtime `op`: one loop per comparison, each compiled for its constant op. */
+// @ts-ignore: decorator
+@inline
+function compareRows(dt: i32, op: i32, mode: i32, n: i32, pa: usize, pb: usize, po: usize): void {
+  if (op == EQ) cmpRow(dt, EQ, mode, n, pa, pb, po);
+  else if (op == NE) cmpRow(dt, NE, mode, n, pa, pb, po);
+  else if (op == LT) cmpRow(dt, LT, mode, n, pa, pb, po);
+  else if (op == LE) cmpRow(dt, LE, mode, n, pa, pb, po);
+  else if (op == GT) cmpRow(dt, GT, mode, n, pa, pb, po);
+  else cmpRow(dt, GE, mode, n, pa, pb, po);
 }
 
 /** Runs the SIMD row for (dtype, op, mode) if there is one; false when the scalar loop must do it. */
@@ -337,72 +329,54 @@ function simdBinaryRow(dt: i32, op: i32, mode: i32, n: i32, pa: usize, pb: usize
     return true;
   }
   if (dt == F32 && op <= MINIMUM && (op <= DIV || op >= MAXIMUM)) {
-    if (mode == 3) {
-      if (op == ADD) row32(ADD, 3, n, pa, pb, po, alpha);
-      else if (op == SUB) row32(SUB, 3, n, pa, pb, po, alpha);
-      else if (op == MUL) row32(MUL, 3, n, pa, pb, po, alpha);
-      else if (op == DIV) row32(DIV, 3, n, pa, pb, po, alpha);
-      else if (op == MAXIMUM) row32(MAXIMUM, 3, n, pa, pb, po, alpha);
-      else row32(MINIMUM, 3, n, pa, pb, po, alpha);
-    } else if (mode == 1) {
-      if (op == ADD) row32(ADD, 1, n, pa, pb, po, alpha);
-      else if (op == SUB) row32(SUB, 1, n, pa, pb, po, alpha);
-      else if (op == MUL) row32(MUL, 1, n, pa, pb, po, alpha);
-      else if (op == DIV) row32(DIV, 1, n, pa, pb, po, alpha);
-      else if (op == MAXIMUM) row32(MAXIMUM, 1, n, pa, pb, po, alpha);
-      else row32(MINIMUM, 1, n, pa, pb, po, alpha);
-    } else {
-      if (op == ADD) row32(ADD, 2, n, pa, pb, po, alpha);
-      else if (op == SUB) row32(SUB, 2, n, pa, pb, po, alpha);
-      else if (op == MUL) row32(MUL, 2, n, pa, pb, po, alpha);
-      else if (op == DIV) row32(DIV, 2, n, pa, pb, po, alpha);
-      else if (op == MAXIMUM) row32(MAXIMUM, 2, n, pa, pb, po, alpha);
-      else row32(MINIMUM, 2, n, pa, pb, po, alpha);
-    }
+    if (mode == 3) floatRows(F32, op, 3, n, pa, pb, po, alpha);
+    else if (mode == 1) floatRows(F32, op, 1, n, pa, pb, po, alpha);
+    else floatRows(F32, op, 2, n, pa, pb, po, alpha);
     return true;
   }
   if (dt == F64 && op <= MINIMUM && (op <= DIV || op >= MAXIMUM)) {
-    if (mode == 3) {
-      if (op == ADD) row64(ADD, 3, n, pa, pb, po, alpha);
-      else if (op == SUB) row64(SUB, 3, n, pa, pb, po, alpha);
-      else if (op == MUL) row64(MUL, 3, n, pa, pb, po, alpha);
-      else if (op == DIV) row64(DIV, 3, n, pa, pb, po, alpha);
-      else if (op == MAXIMUM) row64(MAXIMUM, 3, n, pa, pb, po, alpha);
-      else row64(MINIMUM, 3, n, pa, pb, po, alpha);
-    } else if (mode == 1) {
-      if (op == ADD) row64(ADD, 1, n, pa, pb, po, alpha);
-      else if (op == SUB) row64(SUB, 1, n, pa, pb, po, alpha);
-      else if (op == MUL) row64(MUL, 1, n, pa, pb, po, alpha);
-      else if (op == DIV) row64(DIV, 1, n, pa, pb, po, alpha);
-      else if (op == MAXIMUM) row64(MAXIMUM, 1, n, pa, pb, po, alpha);
-      else row64(MINIMUM, 1, n, pa, pb, po, alpha);
-    } else {
-      if (op == ADD) row64(ADD, 2, n, pa, pb, po, alpha);
-      else if (op == SUB) row64(SUB, 2, n, pa, pb, po, alpha);
-      else if (op == MUL) row64(MUL, 2, n, pa, pb, po, alpha);
-      else if (op == DIV) row64(DIV, 2, n, pa, pb, po, alpha);
-      else if (op == MAXIMUM) row64(MAXIMUM, 2, n, pa, pb, po, alpha);
-      else row64(MINIMUM, 2, n, pa, pb, po, alpha);
-    }
+    if (mode == 3) floatRows(F64, op, 3, n, pa, pb, po, alpha);
+    else if (mode == 1) floatRows(F64, op, 1, n, pa, pb, po, alpha);
+    else floatRows(F64, op, 2, n, pa, pb, po, alpha);
     return true;
   }
   if (dt == I32 && op <= MUL) {
-    if (mode == 3) {
-      if (op == ADD) rowI32(ADD, 3, n, pa, pb, po, alpha);
-      else if (op == SUB) rowI32(SUB, 3, n, pa, pb, po, alpha);
-      else rowI32(MUL, 3, n, pa, pb, po, alpha);
-    } else if (mode == 1) {
-      if (op == ADD) rowI32(ADD, 1, n, pa, pb, po, alpha);
-      else if (op == SUB) rowI32(SUB, 1, n, pa, pb, po, alpha);
-      else rowI32(MUL, 1, n, pa, pb, po, alpha);
-    } else {
-      if (op == ADD) rowI32(ADD, 2, n, pa, pb, po, alpha);
-      else if (op == SUB) rowI32(SUB, 2, n, pa, pb, po, alpha);
-      else rowI32(MUL, 2, n, pa, pb, po, alpha);
-    }
+    if (mode == 3) intRows(op, 3, n, pa, pb, po, alpha);
+    else if (mode == 1) intRows(op, 1, n, pa, pb, po, alpha);
+    else intRows(op, 2, n, pa, pb, po, alpha);
     return true;
   }
   return false;
+}
+
+/** row32 or row64 for a runtime `op`: one loop per op, each compiled for its constant op. */
+// @ts-ignore: decorator
+@inline
+function floatRows(dt: i32, op: i32, mode: i32, n: i32, pa: usize, pb: usize, po: usize, alpha: f64): void {
+  if (dt == F32) {
+    if (op == ADD) row32(ADD, mode, n, pa, pb, po, alpha);
+    else if (op == SUB) row32(SUB, mode, n, pa, pb, po, alpha);
+    else if (op == MUL) row32(MUL, mode, n, pa, pb, po, alpha);
+    else if (op == DIV) row32(DIV, mode, n, pa, pb, po, alpha);
+    else if (op == MAXIMUM) row32(MAXIMUM, mode, n, pa, pb, po, alpha);
+    else row32(MINIMUM, mode, n, pa, pb, po, alpha);
+  } else {
+    if (op == ADD) row64(ADD, mode, n, pa, pb, po, alpha);
+    else if (op == SUB) row64(SUB, mode, n, pa, pb, po, alpha);
+    else if (op == MUL) row64(MUL, mode, n, pa, pb, po, alpha);
+    else if (op == DIV) row64(DIV, mode, n, pa, pb, po, alpha);
+    else if (op == MAXIMUM) row64(MAXIMUM, mode, n, pa, pb, po, alpha);
+    else row64(MINIMUM, mode, n, pa, pb, po, alpha);
+  }
+}
+
+/** rowI32 for a runtime `op` (add, sub or mul). */
+// @ts-ignore: decorator
+@inline
+function intRows(op: i32, mode: i32, n: i32, pa: usize, pb: usize, po: usize, alpha: f64): void {
+  if (op == ADD) rowI32(ADD, mode, n, pa, pb, po, alpha);
+  else if (op == SUB) rowI32(SUB, mode, n, pa, pb, po, alpha);
+  else rowI32(MUL, mode, n, pa, pb, po, alpha);
 }
 
 /**
