@@ -6,15 +6,23 @@ Run by bench/wasm.ts as a subprocess, so its figure comes from the same run on t
 """
 import argparse
 import json
+import os
 import time
-
-import torch
-from torch import nn
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--steps", type=int, default=300)
-parser.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: PyTorch's default)")
+parser.add_argument("--threads", type=int, default=0, help="threads for everything (0: PyTorch's defaults)")
 args = parser.parse_args()
+if args.threads:
+    # torch.set_num_threads sets PyTorch's own (OpenMP) threads only: Debian's OpenBLAS runs its own
+    # pthreads, one per core, unless told before it loads. Without this, "1 thread" ran its
+    # matmuls on both cores of a 2-core machine (23,000 samples/s pinned, 28,000-37,000 not).
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = str(args.threads)
+
+import torch  # noqa: E402 (after the thread settings, which the BLAS reads when it loads)
+from torch import nn  # noqa: E402
+
 if args.threads:
     torch.set_num_threads(args.threads)
 
