@@ -63,6 +63,9 @@ export type BinaryOp =
   | 'logicalOr'
   | 'logicalXor';
 
+/** The binary ops that write bool: comparisons and logical ops. */
+export const comparisonOps: ReadonlySet<BinaryOp> = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor']);
+
 /** Reductions over a set of dims. */
 export type ReduceOp = 'sum' | 'prod' | 'max' | 'min';
 

@@ -8,7 +8,7 @@
  * of a strided view lives in its storage. With it a kernel over a transposed, sliced or broadcast
  * view is the same loop as over a contiguous one.
  */
-import type { ArgReduceOp, Backend, BinaryOp, ReduceOp, UnaryOp, View } from '../backend.js';
+import { comparisonOps, type ArgReduceOp, type Backend, type BinaryOp, type ReduceOp, type UnaryOp, type View } from '../backend.js';
 import { allocArray, castScalar, type DType, type TypedArray } from '../../dtype.js';
 import { contiguousStrides, isContiguousLayout, numelOf, type Shape } from '../../shape.js';
 
@@ -144,8 +144,6 @@ const int32Fns: Partial<Record<BinaryOp, (a: number, b: number) => number>> = {
     return r;
   },
 };
-
-const comparisonOps = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor']);
 
 /**
  * out[i] = f(a[i], b[i]) written into the view `out`, which may be `a` or `b` itself: element i

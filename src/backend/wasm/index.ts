@@ -11,7 +11,7 @@
  *
  * `await torch.init('wasm')` loads it: the registry (src/device.ts) imports this module lazily.
  */
-import type { ArgReduceOp, Backend, BinaryOp, ReduceOp, UnaryOp, View } from '../backend.js';
+import { comparisonOps, type ArgReduceOp, type Backend, type BinaryOp, type ReduceOp, type UnaryOp, type View } from '../backend.js';
 import { castScalar, type DType, type TypedArray } from '../../dtype.js';
 import { collapseDims as collapse, contiguousStrides, numelOf, type Shape } from '../../shape.js';
 import { Heap, WasmStorage, type HeapStats } from './heap.js';
@@ -57,7 +57,6 @@ const binaryCode: Record<BinaryOp, number> = {
   eq: 9, ne: 10, lt: 11, le: 12, gt: 13, ge: 14, logicalAnd: 15, logicalOr: 16, logicalXor: 17,
 };
 const reduceCode: Record<ReduceOp, number> = { sum: 0, prod: 1, max: 2, min: 3 };
-const comparisonOps = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor']);
 
 /** The errors of the reference's int32 arithmetic, by the binary kernel's status code. */
 const binaryErrors: Record<number, string> = {

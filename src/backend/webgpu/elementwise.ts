@@ -7,7 +7,7 @@
  * and broadcast (stride 0) operands need no copy. Each (op, dtype) pair is its own small pipeline,
  * compiled on first use: the WGSL below reads like the reference's one-line formulas.
  */
-import type { BinaryOp, UnaryOp } from '../backend.js';
+import { comparisonOps, type BinaryOp, type UnaryOp } from '../backend.js';
 import { contiguousStrides, numelOf } from '../../shape.js';
 import { checkDims, collapse, grid1d, Params } from './layout.js';
 import { intMathWgsl, mathWgsl } from './math.js';
@@ -181,8 +181,6 @@ export function unary(rt: Runtime, op: UnaryOp, x: GpuView): GpuStorage {
 }
 
 // ---- binary --------------------------------------------------------------------------------------
-
-const comparisonOps = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor']);
 
 /**
  * Float formulas. Comparisons are false with a NaN operand (true for `ne`), whatever the compiler
