@@ -81,6 +81,12 @@ export function broadcastShapes(...shapes: Shape[]): number[] {
   return out;
 }
 
+/** True when `from` broadcasts to `to` without changing it (`expand` would accept it): each size 1 or equal. */
+export function broadcastsTo(from: Shape, to: Shape): boolean {
+  const lead = to.length - from.length;
+  return lead >= 0 && from.every((size, d) => size === 1 || size === to[lead + d]);
+}
+
 /**
  * Reads a shape given either as one array or spread as numbers (`zeros([2, 3])` or `zeros(2, 3)`),
  * and checks that every size is a non-negative integer.

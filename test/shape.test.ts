@@ -1,7 +1,7 @@
 /** Shape arithmetic: sizes, strides, dim wrapping, broadcasting and shape parsing (src/shape.ts). */
 import { describe, expect, it as vit } from 'vitest';
 import { it } from '@fast-check/vitest';
-import { broadcastShapes, contiguousStrides, fmtShape, isContiguousLayout, normalizeDim, numelOf, parseShape } from '../src/shape.js';
+import { broadcastShapes, broadcastsTo, contiguousStrides, fmtShape, isContiguousLayout, normalizeDim, numelOf, parseShape } from '../src/shape.js';
 import { broadcastPairArb, refBroadcastShape, shapeArb } from './helpers.js';
 
 describe('numelOf', () => {
@@ -130,5 +130,20 @@ describe('parseShape', () => {
     const parsed = parseShape([shape]);
     parsed[0] = 9;
     expect(shape).toEqual([2, 3]);
+  });
+});
+
+describe('broadcastsTo', () => {
+  vit('accepts sizes of 1 or equal, aligned from the right, and never more dims', () => {
+    expect(broadcastsTo([3, 1], [2, 3, 4])).toBe(true);
+    expect(broadcastsTo([], [2, 3])).toBe(true);
+    expect(broadcastsTo([2, 3], [2, 3])).toBe(true);
+    expect(broadcastsTo([2, 1], [2, 3, 4])).toBe(false);
+    expect(broadcastsTo([1, 2, 3], [2, 3])).toBe(false);
+  });
+  it.prop([broadcastPairArb()])('agrees with broadcastShapes: a shape broadcasts to the broadcast of itself and another', ([a, b]) => {
+    const out = broadcastShapes(a, b);
+    expect(broadcastsTo(a, out)).toBe(true);
+    expect(broadcastsTo(b, out)).toBe(true);
   });
 });

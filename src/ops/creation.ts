@@ -6,7 +6,7 @@
 import { backendOf, checkDevice, type Device } from '../device.js';
 import { allocArray, castScalar, category, checkDType, dtypeOfArray, isFloating, scalarDType, type DType, type TypedArray } from '../dtype.js';
 import { defaultGenerator, type Generator } from '../random.js';
-import { fmtShape, numelOf, parseShape, type Shape } from '../shape.js';
+import { broadcastsTo, fmtShape, numelOf, parseShape, type Shape } from '../shape.js';
 import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { record } from '../autograd/node.js';
 import { fromArray, Tensor, wrap, type TensorLike, type TensorOptions } from '../tensor.js';
@@ -453,7 +453,7 @@ export function inplace_(x: Tensor, result: Tensor): Tensor {
   if (category(result.dtype) > category(x.dtype)) {
     throw new TypeError(`result type ${result.dtype} can't be cast to the desired output type ${x.dtype}`);
   }
-  if (result.ndim > x.ndim || result.shape.some((s, i) => s !== x.shape[x.ndim - result.ndim + i] && s !== 1)) {
+  if (!broadcastsTo(result.shape, x.shape)) {
     throw new RangeError(`output with shape ${fmtShape(x.shape)} doesn't match the broadcast shape ${fmtShape(result.shape)}`);
   }
   checkInplace(x, result);

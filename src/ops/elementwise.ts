@@ -6,10 +6,10 @@
  * (bool < integer < floating). So `int32 tensor + 2.5` is float32, `float32 tensor + float64
  * 0-d tensor` stays float32, and `int32 / int32` is a true division that gives float32.
  */
-import type { BinaryOp, UnaryOp } from '../backend/backend.js';
+import { comparisonOps, type BinaryOp, type UnaryOp } from '../backend/backend.js';
 import { backendOf } from '../device.js';
 import { category, isFloating, promoteTypes, scalarDType, type DType } from '../dtype.js';
-import { broadcastShapes } from '../shape.js';
+import { broadcastShapes, broadcastsTo } from '../shape.js';
 import { record } from '../autograd/node.js';
 import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { Tensor, wrap, type TensorLike } from '../tensor.js';
@@ -77,9 +77,6 @@ function binaryForward(op: BinaryOp, a: TensorLike, b: TensorLike, dtype: DType)
   const handle = backendOf(x.device).binary(op, broadcastView(x, shape), broadcastView(y, shape));
   return wrap(x.device, handle, comparisonOps.has(op) ? 'bool' : dtype, shape);
 }
-
-/** The binary ops whose results are bool. */
-const comparisonOps = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor']);
 
 /** Runs a unary kernel, first converting integer and bool inputs to float32 when the function is floating (exp, log, …). */
 function unary(op: UnaryOp, x: Tensor, floating = false): Tensor {
@@ -289,9 +286,7 @@ function inplaceBinary(op: BinaryOp, x: Tensor, b: TensorLike, dtype: DType, alp
  * without changing it, and in memory of its own or exactly x's elements in x's order.
  */
 function fitsInto(b: Tensor, x: Tensor): boolean {
-  if (b.device !== x.device || b.dtype !== x.dtype || b.ndim > x.ndim) return false;
-  const lead = x.ndim - b.ndim;
-  if (b.shape.some((size, d) => size !== 1 && size !== x.shape[lead + d])) return false;
+  if (b.device !== x.device || b.dtype !== x.dtype || !broadcastsTo(b.shape, x.shape)) return false;
   if (b._storage !== x._storage) return true;
   return b === x || (b.ndim === x.ndim && b._offset === x._offset && b.shape.every((size, d) => size === x.shape[d] && b._strides[d] === x._strides[d]));
 }

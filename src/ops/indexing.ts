@@ -22,7 +22,7 @@ import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { record } from '../autograd/node.js';
 import type { Device } from '../device.js';
 import { isFloating, type DType, type TypedArray } from '../dtype.js';
-import { fmtShape, broadcastShapes, normalizeDim, numelOf, type Shape } from '../shape.js';
+import { fmtShape, broadcastShapes, broadcastsTo, normalizeDim, numelOf, type Shape } from '../shape.js';
 import { Tensor, viewOf, wrap, type IndexItem, type TensorLike } from '../tensor.js';
 import { arange, asTensor, bumpVersion, checkInplace, checkWritable, fromTypedArray, inplace_, write } from './creation.js';
 import { checkSameDevice, where } from './elementwise.js';
@@ -368,10 +368,6 @@ export function indexPut_(x: Tensor, items: readonly IndexItem[], value: TensorL
   }
   return writeIndexed(x, items, v, accumulate);
 }
-
-/** True when `shape` broadcasts to exactly `target`. */
-const broadcastsTo = (shape: Shape, target: Shape): boolean =>
-  shape.length <= target.length && shape.every((s, i) => s === 1 || s === target[target.length - shape.length + i]);
 
 /** The storage offsets of every element of a view, for writes that accumulate. */
 function basicOffsets(view: Tensor): Tensor {
