@@ -14,7 +14,7 @@
  * (../reclaim.ts explains when): on an H200, before it did, a training loop at batch 1024 went from
  * 1.9 to 7.2 GiB of live buffers in 150 steps. `Tensor.dispose()` (the backend's `free`) hands a
  * buffer back at once.
-
+ *
  * One ordering rule: `queue.writeBuffer` (an upload) runs before any command still waiting in the
  * open command encoder. A buffer released during the current batch may still be read by such a
  * command, so an upload only takes buffers released before the current batch (`epoch`); kernels,
