@@ -59,6 +59,11 @@ export function isAvailable(device: Device): boolean {
   return ready.has(checkDevice(device));
 }
 
+/** Whether tensors on `device` can be read synchronously (`item()`, `tolist()`…); webgpu cannot. */
+export function readsSynchronously(device: Device): boolean {
+  return backendOf(device).readSync !== undefined;
+}
+
 /** The backend of a prepared device, or an error that says to call `init` first. */
 export function backendOf(device: Device): Backend {
   const backend = ready.get(checkDevice(device));

@@ -5,7 +5,7 @@
  * them, so a reader finds each op's rule, errors and (with autograd) derivative in one place.
  */
 import type { View } from './backend/backend.js';
-import { backendOf, checkDevice, devices, type Device } from './device.js';
+import { backendOf, checkDevice, devices, readsSynchronously, type Device } from './device.js';
 import { checkDType, dtypeOfArray, dtypes, isFloating, type DType, type TypedArray } from './dtype.js';
 import { formatTensor } from './format.js';
 import { contiguousStrides, fmtShape, isContiguousLayout, normalizeDim, numelOf, type Shape } from './shape.js';
@@ -276,10 +276,9 @@ export class Tensor {
   toTypedArray(): TypedArray {
     this.syncReadable('toTypedArray', 'data');
     const backend = backendOf(this.device);
-    if (this.isContiguous()) {
-      return backend.readSync(this._storage.handle, this.dtype).subarray(this._offset, this._offset + this.numel());
-    }
-    return backend.readSync(backend.copy(this._view, this.dtype), this.dtype);
+    const readSync = backend.readSync!.bind(backend);
+    if (this.isContiguous()) return readSync(this._storage.handle, this.dtype).subarray(this._offset, this._offset + this.numel());
+    return readSync(backend.copy(this._view, this.dtype), this.dtype);
   }
 
   /**
@@ -340,8 +339,8 @@ export class Tensor {
 
   /** Synchronous reads need a device that can answer synchronously; webgpu reads with `await`. */
   private syncReadable(method: string, asyncMethod: string): void {
-    if (this.device === 'webgpu') {
-      throw new Error(`${method}() cannot read a webgpu tensor synchronously; use \`await x.${asyncMethod}()\` instead`);
+    if (!readsSynchronously(this.device)) {
+      throw new Error(`${method}() cannot read a ${this.device} tensor synchronously; use \`await x.${asyncMethod}()\` instead`);
     }
   }
 
@@ -365,9 +364,9 @@ export class Tensor {
     }
     const toDevice = device === undefined ? this.device : checkDevice(device);
     // values leave the GPU only through an asynchronous read, which a synchronous `to` cannot wait for
-    if (this.device === 'webgpu' && toDevice !== 'webgpu') {
+    if (toDevice !== this.device && !readsSynchronously(this.device)) {
       throw new Error(
-        `to('${toDevice}') cannot read a webgpu tensor synchronously (the GPU answers asynchronously); ` +
+        `to('${toDevice}') cannot read a ${this.device} tensor synchronously (the GPU answers asynchronously); ` +
           `use \`torch.tensor(await x.data(), { shape: x.shape, device: '${toDevice}' })\` instead`,
       );
     }
@@ -398,7 +397,7 @@ export class Tensor {
 
   /** `console.log(x)` in Node prints the same as `String(x)`. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return this.device === 'webgpu' ? `Tensor(shape=[${this.shape}], device='webgpu', dtype=${this.dtype})` : this.toString();
+    return readsSynchronously(this.device) ? this.toString() : `Tensor(shape=[${this.shape}], device='${this.device}', dtype=${this.dtype})`;
   }
 
   // ---- views --------------------------------------------------------------------------------

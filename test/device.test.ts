@@ -88,7 +88,8 @@ describe('registering and preparing devices', () => {
 
   it('bestDevice prefers wasm over js, and a real webgpu over both', async () => {
     expect(await bestDevice()).toBe('wasm');
-    const gpu = { ...standIn('webgpu'), fallbackAdapter: true };
+    // like the real one, the stand-in webgpu has no synchronous read
+    const gpu = { ...standIn('webgpu'), readSync: undefined, fallbackAdapter: true };
     registerBackend('webgpu', async () => gpu);
     expect(await bestDevice()).toBe('wasm'); // a software adapter (SwiftShader) is passed over
     gpu.fallbackAdapter = false;

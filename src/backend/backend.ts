@@ -112,8 +112,13 @@ export interface Backend<S = unknown> {
   alloc(dtype: DType, length: number): S;
   /** A storage holding `array`'s values. The `js` backend adopts the array itself (shared memory). */
   fromArray(array: TypedArray): S;
-  /** All of a storage's elements, synchronously. `js` returns its own array (shared memory). */
-  readSync(storage: S, dtype: DType): TypedArray;
+  /**
+   * All of a storage's elements, synchronously. `js` returns its own array (shared memory).
+   * Absent where the device answers only asynchronously (`webgpu`): the tensor layer then refuses
+   * every synchronous read (`item()`, `tolist()`, `String(x)`, `to('js')`…) with an error that
+   * names the asynchronous call to use instead.
+   */
+  readSync?(storage: S, dtype: DType): TypedArray;
   /** All of a storage's elements; works on every device. */
   read(storage: S, dtype: DType): Promise<TypedArray>;
   /**

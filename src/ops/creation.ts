@@ -334,8 +334,9 @@ export function convert(x: Tensor, device: Device, dtype: DType): Tensor {
   const out = noGrad(() => {
     const from = backendOf(x.device);
     if (x.device === device) return wrap(device, from.copy(x._view, dtype), dtype, x.shape);
-    // across devices, values travel through a typed array in row-major order
-    const values = from.readSync(from.copy(x._view, x.dtype), x.dtype);
+    // across devices, values travel through a typed array in row-major order (Tensor.to has
+    // refused a device without synchronous reads)
+    const values = from.readSync!(from.copy(x._view, x.dtype), x.dtype);
     const moved = wrap(device, backendOf(device).fromArray(values.slice()), x.dtype, x.shape);
     return convert(moved, device, dtype);
   });

@@ -7,7 +7,7 @@
  * 0-d tensor` stays float32, and `int32 / int32` is a true division that gives float32.
  */
 import { comparisonOps, type BinaryOp, type UnaryOp } from '../backend/backend.js';
-import { backendOf } from '../device.js';
+import { backendOf, readsSynchronously } from '../device.js';
 import { category, isFloating, promoteTypes, scalarDType, type DType } from '../dtype.js';
 import { broadcastShapes, broadcastsTo } from '../shape.js';
 import { record } from '../autograd/node.js';
@@ -491,7 +491,7 @@ export function equal(a: Tensor, b: Tensor): boolean {
  * read, which webgpu cannot do, so there `op` fails saying to read asynchronously `instead`.
  */
 function allTrue(t: Tensor, op: string, instead: string): boolean {
-  if (t.device === 'webgpu') throw new Error(`${op}() answers a JavaScript boolean, and a webgpu tensor cannot be read synchronously: use ${instead} instead`);
+  if (!readsSynchronously(t.device)) throw new Error(`${op}() answers a JavaScript boolean, and a ${t.device} tensor cannot be read synchronously: use ${instead} instead`);
   return t.all().item() === 1;
 }
 

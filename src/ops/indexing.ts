@@ -17,7 +17,7 @@
  * them on the CPU, so it refuses a webgpu tensor with a message that says what to do instead.
  */
 import { indexCheckMessage, indexCheckRange, type IndexCheck } from '../backend/backend.js';
-import { backendOf } from '../device.js';
+import { backendOf, readsSynchronously } from '../device.js';
 import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { record } from '../autograd/node.js';
 import type { Device } from '../device.js';
@@ -159,7 +159,7 @@ function maskToIndices(mask: Tensor, dim: number): BasicResult['advanced'] {
  * read synchronously, so there it throws: `need` says why the op reads, `instead` what to do.
  */
 function readOnCpu(t: Tensor, need: string, instead: string): TypedArray {
-  if (t.device === 'webgpu') throw new Error(`${need}, and a webgpu tensor cannot be read synchronously: ${instead}`);
+  if (!readsSynchronously(t.device)) throw new Error(`${need}, and a ${t.device} tensor cannot be read synchronously: ${instead}`);
   return t.toTypedArray();
 }
 

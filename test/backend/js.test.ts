@@ -62,7 +62,7 @@ describe('memory', () => {
   vit('fromArray, readSync and read share the array itself', async () => {
     const a = f64(1, 2);
     expect(js.fromArray(a)).toBe(a);
-    expect(js.readSync(a, 'float64')).toBe(a);
+    expect(js.readSync!(a, 'float64')).toBe(a);
     expect(await js.read(a, 'float64')).toBe(a);
   });
 });

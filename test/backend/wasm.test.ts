@@ -34,7 +34,7 @@ import {
 import { detectFeatures, kernelsFile } from '../../src/backend/wasm/loader.js';
 import { blockSize, sizeClass, type Heap } from '../../src/backend/wasm/heap.js';
 
-let wasm: Backend<WasmStorage>;
+let wasm: WasmBackend;
 /** The relaxed-SIMD build (its matmul uses fused multiply-adds), whatever the default build is here. */
 let relaxed: WasmBackend;
 const js = jsBackend;
@@ -57,7 +57,7 @@ async function createRelaxedBackend(): Promise<WasmBackend> {
 
 beforeAll(async () => {
   await init('wasm');
-  wasm = backendOf('wasm') as Backend<WasmStorage>;
+  wasm = backendOf('wasm') as WasmBackend;
   relaxed = await createRelaxedBackend();
 });
 

@@ -24,7 +24,7 @@ import { beforeAll, describe, expect, it as vit, vi } from 'vitest';
 import { fc, it } from '@fast-check/vitest';
 import type { ArgReduceOp, BinaryOp, ReduceOp, UnaryOp, View } from '../../src/backend/backend.js';
 import { jsBackend as js } from '../../src/backend/js/index.js';
-import { loadWebGpuBackend, SYNC_READ_ERROR, type GpuStorage, type WebGpuBackend } from '../../src/backend/webgpu/index.js';
+import { loadWebGpuBackend, type GpuStorage, type WebGpuBackend } from '../../src/backend/webgpu/index.js';
 import { sizeClass } from '../../src/backend/webgpu/pool.js';
 import { matmul as matmulWith, TILES } from '../../src/backend/webgpu/matmul.js';
 import { allocArray, type DType, type TypedArray } from '../../src/dtype.js';
@@ -167,9 +167,8 @@ describe.skipIf(!available)('webgpu backend against the js reference', () => {
       expect(await gpu.read(gpu.fromArray(new Float32Array(0)), 'float32')).toEqual(new Float32Array(0));
     });
 
-    vit('synchronous reads and float64 throw errors that say what to do instead', () => {
-      expect(() => gpu.readSync()).toThrow(SYNC_READ_ERROR);
-      expect(SYNC_READ_ERROR).toContain('await x.data()');
+    vit('has no synchronous read (the tensor layer refuses those), and float64 throws an error that says what to do', () => {
+      expect('readSync' in gpu).toBe(false);
       expect(() => gpu.fromArray(new Float64Array(2))).toThrow(TypeError);
       expect(() => gpu.fromArray(new Float64Array(2))).toThrow('webgpu has no float64 (WGSL has no 64-bit floats)');
       expect(() => gpu.alloc('float64', 2)).toThrow('webgpu has no float64');
@@ -229,6 +228,47 @@ describe.skipIf(!available)('webgpu backend against the js reference', () => {
       const v = (storage: GpuStorage): View<GpuStorage> => ({ storage, dtype: 'int32', shape: [3], strides: [1], offset: 0 });
       for (let i = 0; i < 700; i++) s = gpu.binary('add', v(s), v(one));
       expect(Array.from(await gpu.read(s, 'int32'))).toEqual([700, 701, 702]);
+    });
+
+    vit('bind groups are cached: a loop that gets the same pooled buffers back creates none, and buffers the pool destroys leave the cache', async () => {
+      const v = (storage: GpuStorage): View<GpuStorage> => ({ storage, dtype: 'float32', shape: [3], strides: [1], offset: 0 });
+      const x = gpu.fromArray(Float32Array.from([1, 2, 3]));
+      const iteration = async (check: boolean) => {
+        const y = gpu.unary('neg', v(x));
+        const z = gpu.binary('add', v(y), v(x));
+        if (check) expect(Array.from(await gpu.read(z, 'float32'))).toEqual([0, 0, 0]);
+        gpu.disposeStorage(y); // back to the pool, to be taken again by the next iteration
+        gpu.disposeStorage(z);
+      };
+      await iteration(true);
+      const before = gpu.ctx.bindGroupStats();
+      for (let i = 0; i < 50; i++) await iteration(i % 10 === 0);
+      const after = gpu.ctx.bindGroupStats();
+      expect(after.created).toBe(before.created); // 100 dispatches, every bind group from the cache
+      // trim destroys the pooled buffers (y's and z's among them): their bind groups must go too
+      gpu.trimPool();
+      expect(gpu.ctx.bindGroupStats().cached).toBeLessThanOrEqual(after.cached - 2);
+      await iteration(true); // new buffers, new bind groups, and no destroyed buffer bound
+      expect(gpu.ctx.bindGroupStats().created).toBeGreaterThanOrEqual(after.created + 2);
+    });
+
+    vit('a cached bind group of a kernel that reports errors reports again after a read cleared the error', async () => {
+      const a = gpu.fromArray(Int32Array.from([1, 2]));
+      const b = gpu.fromArray(Int32Array.from([1, 0]));
+      const v = (storage: GpuStorage): View<GpuStorage> => ({ storage, dtype: 'int32', shape: [2], strides: [1], offset: 0 });
+      const divide = async () => {
+        const out = gpu.binary('floorDivide', v(a), v(b));
+        try {
+          return await gpu.read(out, 'int32');
+        } finally {
+          gpu.disposeStorage(out); // the next call gets the same buffer, so the same bind group
+        }
+      };
+      await expect(divide()).rejects.toThrow('ZeroDivisionError');
+      const created = gpu.ctx.bindGroupStats().created;
+      await expect(divide()).rejects.toThrow('ZeroDivisionError');
+      expect(gpu.ctx.bindGroupStats().created).toBe(created);
+      expect(Array.from(await gpu.read(gpu.binary('floorDivide', v(a), v(a)), 'int32'))).toEqual([1, 1]); // the error was cleared
     });
 
     vit('storages that become unreachable return their buffers to the pool (FinalizationRegistry)', async () => {

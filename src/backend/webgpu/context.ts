@@ -16,6 +16,18 @@
  * one `writeBuffer` just before the batch is submitted. The queue orders that write after the
  * previous batch, so one buffer serves every batch.
  *
+ * Bind groups. Recording a dispatch is CPU work (the GPU waits while JavaScript and the driver
+ * record small kernels), and creating a bind group was the largest part of it: about 12 µs of a
+ * launch on an NVIDIA GPU, 18 µs on SwiftShader. So the parameter slot is bound with a dynamic
+ * offset (the slot is chosen at `setBindGroup`, not baked into the group), which leaves a group
+ * depending only on the kernel and the storage buffers it binds, and groups are cached by
+ * (kernel, buffers). The cache hits when an op gets the buffers it had in an earlier step: the pool
+ * hands out the lowest-numbered free buffer of a size class, so once a step's buffers have come
+ * back (disposed, or found unreachable by a collection) the next step takes the same ones. Until
+ * they come back a step takes other buffers, and their first use misses. The pool tells the
+ * context before it destroys a buffer (`forgetBuffers`), so the cache never holds a destroyed
+ * buffer, and the cache is emptied when it grows past `MAX_BIND_GROUPS`.
+ *
  * Errors. GPU work cannot throw into the JavaScript that recorded it. Kernels that can fail
  * (integer division by zero, an index out of bounds) report into a 4-word error buffer; shader
  * compilation errors and validation errors are caught by error scopes and the device's
@@ -29,6 +41,11 @@ import { errorMessage, header, type Binding } from './wgsl.js';
 /** Dispatches per batch (and uniform slots in the parameter buffer). */
 const SLOTS = 256;
 const SLOT_BYTES = 256;
+/**
+ * Cached bind groups before the cache is emptied (the MLP training step of bench/gpu.ts binds about
+ * 50 a step): it bounds the host memory of programs whose buffers keep changing.
+ */
+const MAX_BIND_GROUPS = 4096;
 
 // WebGPU's flag values, spelled out: Node's Dawn does not put GPUBufferUsage & co. on globalThis
 const MAP_READ = 0x01; // GPUBufferUsage.MAP_READ
@@ -42,6 +59,8 @@ const MAP_MODE_READ = 0x1; // GPUMapMode.READ
 /** A compiled kernel: its pipeline and the layout its bindings follow. */
 export interface Kernel {
   readonly name: string;
+  /** A small number naming the kernel in bind-group cache keys. */
+  readonly id: number;
   readonly pipeline: GPUComputePipeline;
   readonly layout: GPUBindGroupLayout;
   /** Whether the kernel binds the error buffer after its own bindings. */
@@ -59,6 +78,13 @@ export class GpuContext {
   private readonly paramBuffer: GPUBuffer;
   private readonly errorBuffer: GPUBuffer;
   private readonly kernels = new Map<string, Kernel>();
+  /** Bind groups by `kernel.id:bufferId,bufferId,…`, with the buffer ids to find them by (see the header). */
+  private readonly bindGroups = new Map<string, { group: GPUBindGroup; bufferIds: readonly number[] }>();
+  private bindGroupsCreated = 0;
+  /** The kernel whose pipeline the open compute pass has set (a pass keeps it across dispatches). */
+  private passKernel: Kernel | null = null;
+  /** setBindGroup's dynamic offsets (binding 0's), one array reused: the call copies it. */
+  private readonly dynamicOffset = [0];
   private flushScheduled = false;
   /** Errors noticed asynchronously (compilation, validation), thrown by the next read. */
   private readonly pendingErrors: string[] = [];
@@ -99,7 +125,8 @@ export class GpuContext {
   kernel(name: string, bindings: readonly Binding[], body: () => string, reportsErrors = false): Kernel {
     const cached = this.kernels.get(name);
     if (cached) return cached;
-    const entries: GPUBindGroupLayoutEntry[] = [{ binding: 0, visibility: COMPUTE, buffer: { type: 'uniform' } }];
+    // binding 0, the parameter slot, takes its offset at setBindGroup (see "Bind groups" above)
+    const entries: GPUBindGroupLayoutEntry[] = [{ binding: 0, visibility: COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } }];
     bindings.forEach((b, i) =>
       entries.push({ binding: i + 1, visibility: COMPUTE, buffer: { type: b.access === 'read' ? 'read-only-storage' : 'storage' } }),
     );
@@ -117,26 +144,61 @@ export class GpuContext {
     void device.popErrorScope().then((error) => {
       if (error) this.compileErrors.push(`webgpu: kernel '${name}' failed to compile: ${error.message}`);
     });
-    const kernel = { name, pipeline, layout, reportsErrors };
+    const kernel = { name, id: this.kernels.size, pipeline, layout, reportsErrors };
     this.kernels.set(name, kernel);
     return kernel;
   }
 
-  /** Records one dispatch of `kernel` over `groups` workgroups with `params` and storage `buffers` (bindings 1…n). */
-  dispatch(kernel: Kernel, params: Int32Array, buffers: readonly GPUBuffer[], groups: readonly [number, number, number]): void {
+  /**
+   * Records one dispatch of `kernel` over `groups` workgroups with `params` (up to 64 integers,
+   * stored as int32) and storage `buffers` (bindings 1…n).
+   */
+  dispatch(kernel: Kernel, params: ArrayLike<number>, buffers: readonly GPUBuffer[], groups: readonly [number, number, number]): void {
     this.checkAlive();
     if (groups[0] === 0 || groups[1] === 0 || groups[2] === 0) return;
     if (this.dispatches === SLOTS) this.flush();
     const slot = this.dispatches++;
     this.params.set(params, (slot * SLOT_BYTES) / 4);
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.paramBuffer, offset: slot * SLOT_BYTES, size: SLOT_BYTES } }];
-    buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
-    if (kernel.reportsErrors) entries.push({ binding: buffers.length + 1, resource: { buffer: this.errorBuffer } });
+    const group = this.bindGroup(kernel, buffers);
     const pass = this.computePass();
-    pass.setPipeline(kernel.pipeline);
-    pass.setBindGroup(0, this.device.createBindGroup({ layout: kernel.layout, entries }));
+    if (kernel !== this.passKernel) {
+      pass.setPipeline(kernel.pipeline);
+      this.passKernel = kernel;
+    }
+    this.dynamicOffset[0] = slot * SLOT_BYTES;
+    pass.setBindGroup(0, group, this.dynamicOffset);
     pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
     this.scheduleFlush();
+  }
+
+  /** The bind group of `kernel` over `buffers` (and the error buffer where it reports errors), from the cache when it can. */
+  private bindGroup(kernel: Kernel, buffers: readonly GPUBuffer[]): GPUBindGroup {
+    let key = `${kernel.id}:`;
+    for (const buffer of buffers) key += `${this.pool.idOf(buffer)},`;
+    const cached = this.bindGroups.get(key);
+    if (cached) return cached.group;
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.paramBuffer, offset: 0, size: SLOT_BYTES } }];
+    for (let i = 0; i < buffers.length; i++) entries.push({ binding: i + 1, resource: { buffer: buffers[i] } });
+    if (kernel.reportsErrors) entries.push({ binding: buffers.length + 1, resource: { buffer: this.errorBuffer } });
+    const group = this.device.createBindGroup({ layout: kernel.layout, entries });
+    this.bindGroupsCreated++;
+    if (this.bindGroups.size >= MAX_BIND_GROUPS) this.bindGroups.clear(); // recorded passes keep their own references
+    this.bindGroups.set(key, { group, bufferIds: buffers.map((b) => this.pool.idOf(b)) });
+    return group;
+  }
+
+  /** Drops the cached bind groups that bind any of `buffers`, which the pool is about to destroy. */
+  forgetBuffers(buffers: readonly GPUBuffer[]): void {
+    if (buffers.length === 0 || this.bindGroups.size === 0) return;
+    const gone = new Set(buffers.map((b) => this.pool.idOf(b)));
+    for (const [key, entry] of this.bindGroups) {
+      if (entry.bufferIds.some((id) => gone.has(id))) this.bindGroups.delete(key);
+    }
+  }
+
+  /** Bind groups cached now, and created since the device started (a flat count in a loop means the cache hits). */
+  bindGroupStats(): { cached: number; created: number } {
+    return { cached: this.bindGroups.size, created: this.bindGroupsCreated };
   }
 
   private commandEncoder(): GPUCommandEncoder {
@@ -149,10 +211,16 @@ export class GpuContext {
     return this.pass;
   }
 
-  /** An encoder for a copy command: the open compute pass ends first (copies live outside passes). */
-  private copyEncoder(): GPUCommandEncoder {
+  /** Ends the open compute pass, if any (a new pass starts with no pipeline set). */
+  private endPass(): void {
     this.pass?.end();
     this.pass = null;
+    this.passKernel = null;
+  }
+
+  /** An encoder for a copy command: the open compute pass ends first (copies live outside passes). */
+  private copyEncoder(): GPUCommandEncoder {
+    this.endPass();
     return this.commandEncoder();
   }
 
@@ -169,8 +237,7 @@ export class GpuContext {
   /** Submits everything recorded so far. */
   flush(): void {
     if (!this.encoder) return;
-    this.pass?.end();
-    this.pass = null;
+    this.endPass();
     if (this.dispatches > 0) this.device.queue.writeBuffer(this.paramBuffer, 0, this.params, 0, (this.dispatches * SLOT_BYTES) / 4);
     this.device.queue.submit([this.encoder.finish()]);
     this.encoder = null;

@@ -13,7 +13,8 @@
  * batched and errors surface; pool.ts how memory is reused.
  *
  * What differs from the `js` reference, by design:
- * - Reads are asynchronous: `readSync` throws, saying to `await x.data()` / `x.itemAsync()`.
+ * - Reads are asynchronous: there is no `readSync`, so the tensor layer refuses synchronous reads
+ *   with an error that says to `await x.data()` / `x.itemAsync()`.
  * - No float64 (WGSL has none): every float64 request throws a TypeError saying so.
  * - Errors a kernel finds (integer division by zero, an index out of bounds) are thrown by the next
  *   read, with the reference's message, rather than by the call that queued the kernel; an
@@ -53,10 +54,6 @@ export interface WebGpuInfo {
   features: string[];
   limits: Record<string, number>;
 }
-
-/** The message of every synchronous read. */
-export const SYNC_READ_ERROR =
-  'webgpu tensors cannot be read synchronously (the GPU answers asynchronously): use `await x.data()` or `await x.itemAsync()` instead';
 
 export class WebGpuBackend implements Backend<GpuStorage>, Runtime {
   readonly name = 'webgpu';
@@ -108,10 +105,6 @@ export class WebGpuBackend implements Backend<GpuStorage>, Runtime {
     // bools travel as one u32 per element
     if (array.length > 0) this.ctx.upload(buffer, dtype === 'bool' ? Uint32Array.from(array) : array);
     return storage;
-  }
-
-  readSync(): TypedArray {
-    throw new Error(SYNC_READ_ERROR);
   }
 
   async read(storage: GpuStorage, dtype: DType): Promise<TypedArray> {

@@ -13,16 +13,26 @@ export function checkDims(ndim: number, what: string): void {
   }
 }
 
-/** The 64 parameters of one dispatch, written by position (the kernel's WGSL reads the same positions). */
+/** Turns a float's bits into an int32 (a fill value passed as a parameter). */
+const floatBits = new Float32Array(1);
+const floatBitsAsInt = new Int32Array(floatBits.buffer);
+
+/**
+ * The 64 parameters of one dispatch, written by position (the kernel's WGSL reads the same
+ * positions). A plain array rather than an Int32Array: a 256-byte typed array lives outside V8's
+ * heap and costs more to allocate and collect, and there is one per dispatch. The context converts
+ * the values to int32 when it copies them into the batch's parameter buffer.
+ */
 export class Params {
-  readonly values = new Int32Array(64);
+  readonly values: number[] = new Array<number>(64).fill(0);
   set(at: number, ...values: number[]): this {
-    values.forEach((v, i) => (this.values[at + i] = v));
+    for (let i = 0; i < values.length; i++) this.values[at + i] = values[i];
     return this;
   }
   /** Stores a float's bits (a fill value) as a parameter. */
   setF32(at: number, value: number): this {
-    new Float32Array(this.values.buffer, at * 4, 1)[0] = value;
+    floatBits[0] = value;
+    this.values[at] = floatBitsAsInt[0];
     return this;
   }
 }

@@ -39,8 +39,19 @@ export function sizeClass(bytes: number): number {
 
 interface Pooled {
   buffer: GPUBuffer;
+  /** Its id (`idOf`). */
+  id: number;
   /** The batch (epoch) in which it was released. */
   releasedAt: number;
+}
+
+/** The index in `list` of the buffer with the lowest id among those released before batch `before`; -1 if none. */
+function lowestId(list: readonly Pooled[], before: number): number {
+  let best = -1;
+  for (let i = 0; i < list.length; i++) {
+    if (list[i].releasedAt < before && (best < 0 || list[i].id < list[best].id)) best = i;
+  }
+  return best;
 }
 
 /** What a storage's finalizer needs: never the storage itself, or it could not be collected. */
@@ -74,11 +85,17 @@ export class BufferPool {
   private reused = 0;
   /** Buffers to destroy once the batch that may still use them has been submitted. */
   private doomed: GPUBuffer[] = [];
+  /** Each buffer's id: a small integer, in order of creation. */
+  private readonly ids = new WeakMap<GPUBuffer, number>();
+  private nextId = 0;
 
   constructor(
     private readonly device: GPUDevice,
-    /** The current batch number and a way to submit it (both from the context). */
-    private readonly clock: { readonly epoch: number; flush(): void },
+    /**
+     * From the context: the current batch number, a way to submit it, and a way to drop what it
+     * caches about buffers the pool destroys (its bind groups would otherwise keep them alive).
+     */
+    private readonly context: { readonly epoch: number; flush(): void; forgetBuffers(buffers: readonly GPUBuffer[]): void },
     /** Above this many pooled bytes a released buffer is destroyed instead of kept. */
     private readonly maxPooledBytes = 1 << 30,
   ) {
@@ -100,6 +117,7 @@ export class BufferPool {
     let zeroed = false;
     if (!found) {
       found = this.device.createBuffer({ size, usage: STORAGE_USAGE });
+      this.ids.set(found, this.nextId++);
       this.created++;
       zeroed = true;
     } else {
@@ -114,20 +132,33 @@ export class BufferPool {
     this.reclaimer.register(owner, { buffer, bytes }, bytes);
   }
 
+  /** A small integer naming `buffer` (the bind-group cache's keys in context.ts); unique while the pool lives. */
+  idOf(buffer: GPUBuffer): number {
+    let id = this.ids.get(buffer);
+    if (id === undefined) {
+      id = this.nextId++; // a buffer the pool did not create
+      this.ids.set(buffer, id);
+    }
+    return id;
+  }
+
+  /**
+   * The free buffer of class `size` with the lowest id, not the last one released: finalizers
+   * hand buffers back in an order that changes from step to step, and the context's bind-group
+   * cache only hits when an op gets the same buffers as in an earlier step.
+   */
   private take(size: number, forUpload: boolean): GPUBuffer | undefined {
     const list = this.free.get(size);
     if (!list || list.length === 0) return undefined;
-    let i = list.length - 1;
-    if (forUpload) {
-      const epoch = this.clock.epoch;
-      while (i >= 0 && list[i].releasedAt >= epoch) i--;
-      if (i < 0) {
-        // all of them may still be read by the open batch: submit it, then any will do
-        this.clock.flush();
-        i = list.length - 1;
-      }
+    let i = lowestId(list, forUpload ? this.context.epoch : Infinity);
+    if (i < 0) {
+      // all of them may still be read by the open batch (an upload): submit it, then any will do
+      this.context.flush();
+      i = lowestId(list, Infinity);
     }
-    const [entry] = list.splice(i, 1);
+    const entry = list[i];
+    list[i] = list[list.length - 1]; // the list's order does not matter: remove by swapping with the last
+    list.pop();
     this.pooled -= size;
     return entry.buffer;
   }
@@ -150,21 +181,26 @@ export class BufferPool {
       return;
     }
     const list = this.free.get(bytes) ?? [];
-    list.push({ buffer, releasedAt: this.clock.epoch });
+    list.push({ buffer, id: this.idOf(buffer), releasedAt: this.context.epoch });
     this.free.set(bytes, list);
     this.pooled += bytes;
   }
 
   /** Called after each submit: buffers over the pool's cap can go now. */
   afterSubmit(): void {
-    for (const b of this.doomed) b.destroy();
+    if (this.doomed.length > 0) this.destroy(this.doomed);
     this.doomed = [];
+  }
+
+  private destroy(buffers: readonly GPUBuffer[]): void {
+    this.context.forgetBuffers(buffers);
+    for (const b of buffers) b.destroy();
   }
 
   /** Destroys every pooled buffer (memory goes back to the driver; live tensors keep theirs). */
   trim(): void {
-    this.clock.flush();
-    for (const list of this.free.values()) for (const p of list) p.buffer.destroy();
+    this.context.flush();
+    this.destroy([...this.free.values()].flatMap((list) => list.map((p) => p.buffer)));
     this.free.clear();
     this.pooled = 0;
   }
