@@ -276,9 +276,10 @@ export class Tensor {
   toTypedArray(): TypedArray {
     this.syncReadable('toTypedArray', 'data');
     const backend = backendOf(this.device);
-    const readSync = backend.readSync!.bind(backend);
-    if (this.isContiguous()) return readSync(this._storage.handle, this.dtype).subarray(this._offset, this._offset + this.numel());
-    return readSync(backend.copy(this._view, this.dtype), this.dtype);
+    if (this.isContiguous()) {
+      return backend.readSync!(this._storage.handle, this.dtype).subarray(this._offset, this._offset + this.numel());
+    }
+    return backend.readSync!(backend.copy(this._view, this.dtype), this.dtype);
   }
 
   /**
