@@ -403,6 +403,44 @@ describe.skipIf(!available)('webgpu backend against the js reference', () => {
       });
     }
 
+    /** Where binaryInto writes: a fresh strided view, a itself (x.add_(y)), b itself, or both (x.mul_(x)). */
+    type Destination = 'strided' | 'a' | 'b' | 'ab';
+    const binaryIntoArb = (dtype: GpuDT) =>
+      fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 3 }).chain((shape) =>
+        fc.tuple(
+          writeGeometryArb(shape).chain((g) => fc.tuple(fc.constant(g), fc.array(valueArb(dtype), { minLength: g.length, maxLength: g.length }))),
+          inputArb(dtype, 'any', fc.constant(shape)),
+          fc.constantFrom<Destination>('strided', 'a', 'b', 'ab'),
+        ),
+      );
+
+    for (const dtype of dtypes) {
+      // alpha is integral for int32 and bool (the tensor layer checks it); 2^32 + 3 wraps to 3 in int32, 0 makes a bool b false
+      const alphas = dtype === 'float32' ? [1, -1, 3, 0, 0.5, -0.1, 1e-3] : [1, -1, 3, 0, 2 ** 32 + 3];
+      it.prop([binaryIntoArb(dtype), fc.constantFrom(...binaryOps), fc.constantFrom(...alphas)], { numRuns: 100 })(
+        `binaryInto on ${dtype}: into a strided destination or in place (a, b or both), alpha scaling b for add and sub, equals the reference bit for bit`,
+        async ([[gw, vw], [gr, vr], into], op, alphaChoice) => {
+          const outDtype = comparisons.has(op) ? 'bool' : dtype;
+          if (into !== 'strided' && outDtype !== dtype) return; // a tensor can only take a result of its own dtype in place
+          if (dtype === 'bool' && (op === 'sub' || op === 'div')) return; // refused by the tensor layer
+          // the written operand has the destination's geometry; the other one any geometry
+          const [ga, va, gb, vb] = into === 'b' ? [gr, vr, gw, vw] : into === 'ab' ? [gw, vw, gw, vw] : [gw, vw, gr, vr];
+          if (dtype === 'int32' && (op === 'floorDivide' || op === 'remainder') && vb.includes(0)) return; // an error: tested below
+          if (dtype === 'int32' && op === 'pow' && vb.some((v) => v < 0)) return;
+          if (dtype === 'float32' && op === 'floorDivide' && va.some((a, i) => Math.abs(a / (vb[i] || 1)) > 2 ** 23)) return; // see binary ops above
+          const alpha = op === 'add' || op === 'sub' ? alphaChoice : 1;
+          // a subnormal alpha·b may flush to zero on the GPU, which a normal a then shows (see the header)
+          if (dtype === 'float32' && vb.some((v) => f32(v * alpha) !== 0 && Math.abs(f32(v * alpha)) < 2 ** -126)) return;
+          const a = pairOf(dtype, va, ga);
+          const b = into === 'ab' ? a : pairOf(dtype, vb, gb);
+          const out = into === 'a' || into === 'ab' ? a : into === 'b' ? b : pairOf(outDtype, Array.from({ length: gw.length }, (_, i) => i % 2), gw);
+          gpu.binaryInto(op, a.gpu, b.gpu, out.gpu, alpha);
+          js.binaryInto!(op, a.js, b.js, out.js, alpha);
+          await expectSame(out.gpu.storage, outDtype, out.js.storage, dtype === 'float32' && op === 'pow' ? POW : undefined, `${op} alpha ${alpha} into ${into}`);
+        },
+      );
+    }
+
     vit('int32 arithmetic wraps like Math.imul, and division rounds toward −inf as in Python', async () => {
       const a = [INT_MAX, INT_MIN, 46341, -7, 7, -7, 7, INT_MIN, 3, -3, 2, -2];
       const b = [2, -1, 46341, 2, -2, -2, 2, -1, 31, 7, 33, 31];
@@ -709,6 +747,40 @@ describe.skipIf(!available)('webgpu backend against the js reference', () => {
       } finally {
         dispatch.mockRestore();
       }
+    });
+
+    vit('an SGD step, p.sub_(g, { alpha: lr }) under noGrad, is one dispatch writing into p’s buffer, equal to js’s mul then sub to the bit', async () => {
+      const values = (seed: number) => Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i * seed) * 3);
+      const p = torch.tensor(values(1), { device: 'webgpu', requiresGrad: true });
+      const g = torch.tensor(values(7), { device: 'webgpu' });
+      const buffer = (p._storage.handle as GpuStorage).buffer;
+      const dispatch = vi.spyOn(gpu.ctx, 'dispatch');
+      try {
+        torch.noGrad(() => p.sub_(g, { alpha: 0.1 }));
+        expect(dispatch.mock.calls.map(([kernel]) => kernel.name)).toEqual(['binary_sub_float32_scaled_aInOut']);
+        expect(dispatch.mock.calls[0][2]).toEqual([buffer, (g._storage.handle as GpuStorage).buffer]); // p bound once, read and written
+      } finally {
+        dispatch.mockRestore();
+      }
+      // the reference rounds 0.1·g to float32 before subtracting: a fused multiply-add would differ in the last bit
+      const expected = torch.tensor(values(1)).sub(torch.tensor(values(7)).mul(0.1));
+      expect(difference(await p.data(), expected.toTypedArray())).toBeUndefined();
+    });
+
+    vit('optim.SGD steps each parameter in one dispatch', async () => {
+      const w = torch.ones([4, 3], { device: 'webgpu', requiresGrad: true });
+      const b = torch.zeros([3], { device: 'webgpu', requiresGrad: true });
+      const optimizer = new torch.optim.SGD([w, b], { lr: 0.5 });
+      torch.ones([2, 4], { device: 'webgpu' }).matmul(w).add(b).sum().backward();
+      const dispatch = vi.spyOn(gpu.ctx, 'dispatch');
+      try {
+        optimizer.step();
+        expect(dispatch.mock.calls.map(([kernel]) => kernel.name)).toEqual(['binary_add_float32_scaled_aInOut', 'binary_add_float32_scaled_aInOut']);
+      } finally {
+        dispatch.mockRestore();
+      }
+      expect(Array.from(await w.data())).toEqual(Array(12).fill(0));
+      expect(Array.from(await b.data())).toEqual([-1, -1, -1]);
     });
 
     vit("to('js') and cpu() cannot read synchronously and say how to read asynchronously; that way works", async () => {

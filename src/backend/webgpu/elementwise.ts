@@ -1,13 +1,15 @@
 /**
- * Elementwise kernels: copy (and cast), copyInto, fill, unary, binary and where.
+ * Elementwise kernels: copy (and cast), copyInto, fill, unary, binary (and binaryInto) and where.
  *
  * One thread per output element, 256 threads a workgroup (a multiple of every GPU's SIMD width,
  * and the most SwiftShader allows). A thread turns its linear index into coordinates of the
  * (merged) output shape and from them the storage offset of each operand, so transposed, sliced
- * and broadcast (stride 0) operands need no copy. Each (op, dtype) pair is its own small pipeline,
+ * and broadcast (stride 0) operands need no copy. Each (op, dtype) pair is its own small pipeline
+ * (binary's in up to four variants: b scaled or not, a or b read through the output's binding),
  * compiled on first use: the WGSL below reads like the reference's one-line formulas.
  */
 import { comparisonOps, type BinaryOp, type UnaryOp } from '../backend.js';
+import { castScalar } from '../../dtype.js';
 import { contiguousStrides, numelOf } from '../../shape.js';
 import { checkDims, collapse, grid1d, Params } from './layout.js';
 import { intMathWgsl, mathWgsl } from './math.js';
@@ -17,7 +19,8 @@ import { bindingsWgsl, computeType, convert, ErrorCode, errorWgsl, gpuDType, sto
 
 /**
  * Parameters of the elementwise family: [0] n, [1] ndim, [2..6) offsets of out, a, b, c,
- * [6] a scalar (fill value bits), [8..16) shape, then strides of out, a, b, c at 16, 24, 32, 40.
+ * [6] a scalar (fill value or alpha), [7] zero (see `binaryInto`), [8..16) shape, then strides of
+ * out, a, b, c at 16, 24, 32, 40.
  */
 const offsetsWgsl = /* wgsl */ `
 fn offsets(i: u32) -> vec4<i32> {
@@ -53,7 +56,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 
 /**
  * Dispatches a map kernel over `shape`: `views[0]` is the output (a new contiguous storage or a
- * strided destination), the rest are inputs, all of that shape.
+ * strided destination), the rest are inputs, all of that shape. An input in the output's own
+ * storage gets no binding of its own: WebGPU forbids binding one buffer both writable and
+ * read-only in a dispatch, so its kernel reads it through the output's binding.
  */
 function runMap(rt: Runtime, kernel: ReturnType<Runtime['ctx']['kernel']>, shape: readonly number[], views: readonly { storage: GpuStorage; strides: readonly number[]; offset: number }[], scalar?: (p: Params) => void): void {
   const n = numelOf(shape);
@@ -66,7 +71,8 @@ function runMap(rt: Runtime, kernel: ReturnType<Runtime['ctx']['kernel']>, shape
     p.set(16 + 8 * k, ...merged.strides[k]);
   });
   scalar?.(p);
-  rt.ctx.dispatch(kernel, p.values, views.map((v) => v.storage.buffer), grid1d(n));
+  const bound = views.filter((v, k) => k === 0 || v.storage !== views[0].storage);
+  rt.ctx.dispatch(kernel, p.values, bound.map((v) => v.storage.buffer), grid1d(n));
 }
 
 const contiguous = contiguousStrides;
@@ -236,38 +242,78 @@ const intFailures: Partial<Record<BinaryOp, { when: string; code: number }>> = {
   pow: { when: 'b < 0', code: ErrorCode.negativeIntPower },
 };
 
-/** out[i] = f(a[i], b[i]) over views of one (broadcast) shape; comparisons write bool. */
-export function binary(rt: Runtime, op: BinaryOp, a: GpuView, b: GpuView): GpuStorage {
-  const dtype = gpuDType(a.dtype);
+/**
+ * alpha·b for float32 (and bool, computed as 0/1 floats), rounded to f32 on its own. Left to
+ * itself, a compiler may contract `a - alpha * b` into one fused multiply-add, which rounds once
+ * where `mul` then `sub` round twice, and the result would no longer be the two kernels' to the
+ * bit. Passing the product's bits through an xor with parameter [7], which is always 0 but known
+ * only at run time, makes the rounded product a value the compiler has to materialize.
+ */
+const scaledWgsl = /* wgsl */ `
+fn scaledF(b: f32) -> f32 {
+  let product = b * bitcast<f32>(prm(6u));
+  return bitcast<f32>(bitcast<u32>(product) ^ prmu(7u));
+}
+`;
+
+/**
+ * The kernel of `binaryInto` for one (op, dtype) and one way of reading it: b scaled by alpha or
+ * not, and a or b read through the output's binding where they share its storage (see runMap).
+ */
+function binaryKernel(rt: Runtime, op: BinaryOp, dtype: GpuDType, scaled: boolean, aInOut: boolean, bInOut: boolean) {
   const outDtype: GpuDType = comparisonOps.has(op) ? 'bool' : dtype;
   const [it, ot, ct] = [storageType[dtype], storageType[outDtype], computeType[dtype]];
   const failure = dtype === 'int32' ? intFailures[op] : undefined;
-  const bindings: Binding[] = [
-    { name: 'dst', type: ot, access: 'read_write' },
-    { name: 'srcA', type: it, access: 'read' },
-    { name: 'srcB', type: it, access: 'read' },
-  ];
-  const kernel = rt.ctx.kernel(
-    `binary_${op}_${dtype}`,
+  const bindings: Binding[] = [{ name: 'dst', type: ot, access: 'read_write' }];
+  if (!aInOut) bindings.push({ name: 'srcA', type: it, access: 'read' });
+  if (!bInOut) bindings.push({ name: 'srcB', type: it, access: 'read' });
+  const name = `binary_${op}_${dtype}${scaled ? '_scaled' : ''}${aInOut ? '_aInOut' : ''}${bInOut ? '_bInOut' : ''}`;
+  return rt.ctx.kernel(
+    name,
     bindings,
     () => {
       const formula = (ct === 'i32' ? binaryI32 : binaryF32)[op]('a', 'b');
       const resultType = comparisonOps.has(op) ? 'bool' : ct;
       const result = resultType === 'bool' ? `u32(${formula})` : convert(`(${formula})`, ct, ot, outDtype === 'bool');
       const check = failure ? `if (${failure.when}) { report(${failure.code}u, 0, 0, 0); dst[o.x] = ${ot}(0); return; }` : '';
+      const b = convert(`${bInOut ? 'dst' : 'srcB'}[o.z]`, it, ct);
+      // int32 products wrap in WGSL as in the reference, and integers need no guard
+      const scaledB = !scaled ? b : ct === 'i32' ? `${b} * prm(6u)` : `scaledF(${b})`;
       return mapKernel(
         bindings,
-        `let a = ${convert('srcA[o.y]', it, ct)};
-  let b = ${convert('srcB[o.z]', it, ct)};
+        `let a = ${convert(`${aInOut ? 'dst' : 'srcA'}[o.y]`, it, ct)};
+  let b = ${scaledB};
   ${check}
   dst[o.x] = ${result};`,
-        (ct === 'i32' ? intMathWgsl : mathWgsl) + (failure ? errorWgsl(bindings.length + 1) : ''),
+        (ct === 'i32' ? intMathWgsl : mathWgsl) + (scaled && ct === 'f32' ? scaledWgsl : '') + (failure ? errorWgsl(bindings.length + 1) : ''),
       );
     },
     failure !== undefined,
   );
+}
+
+/**
+ * out[i] = f(a[i], alpha·b[i]) over views of one (broadcast) shape, written into the view `out`
+ * (comparisons write bool). alpha scales b for add and sub only, as `mul(b, alpha)` would store it:
+ * cast to the dtype (int32 wraps, bool is 0 or 1), the product rounded to it. `out` may be `a` or
+ * `b` itself, element for element: each thread reads its element before writing it.
+ */
+export function binaryInto(rt: Runtime, op: BinaryOp, a: GpuView, b: GpuView, out: GpuView, alpha = 1): void {
+  const dtype = gpuDType(a.dtype);
+  const factor = op === 'add' || op === 'sub' ? castScalar(alpha, dtype) : 1;
+  const kernel = binaryKernel(rt, op, dtype, factor !== 1, a.storage === out.storage, b.storage === out.storage);
+  runMap(rt, kernel, out.shape, [out, a, b], (p) => {
+    if (computeType[dtype] === 'f32') p.setF32(6, factor);
+    else p.set(6, factor);
+    p.set(7, 0); // the contraction guard's zero (scaledWgsl)
+  });
+}
+
+/** out[i] = f(a[i], b[i]) into a new contiguous storage; comparisons write bool. */
+export function binary(rt: Runtime, op: BinaryOp, a: GpuView, b: GpuView): GpuStorage {
+  const outDtype: GpuDType = comparisonOps.has(op) ? 'bool' : gpuDType(a.dtype);
   const out = outputOf(rt, outDtype, a.shape);
-  runMap(rt, kernel, a.shape, [out.view, a, b]);
+  binaryInto(rt, op, a, b, { ...out.view, dtype: outDtype, shape: a.shape });
   return out.storage;
 }
 

@@ -7,9 +7,9 @@
  * high-performance adapter; a software (fallback) adapter such as SwiftShader is used when it is
  * all there is, and reported as `fallbackAdapter` so that `bestDevice()` passes it over for wasm.
  *
- * The kernels live next to the WGSL they run: elementwise.ts (copy, fill, unary, binary, where),
- * reduce.ts, matmul.ts, indexing.ts (gather, scatter), and softmax.ts (a fused softmax/logSoftmax
- * that the tensor layer uses where a backend offers it). context.ts explains how dispatches are
+ * The kernels live next to the WGSL they run: elementwise.ts (copy, fill, unary, binary,
+ * binaryInto, where), reduce.ts, matmul.ts, indexing.ts (gather, scatter), and softmax.ts (a fused
+ * softmax/logSoftmax that the tensor layer uses where a backend offers it). context.ts explains how dispatches are
  * batched and errors surface; pool.ts how memory is reused.
  *
  * What differs from the `js` reference, by design:
@@ -165,6 +165,9 @@ export class WebGpuBackend implements Backend<GpuStorage>, Runtime {
   }
   binary(op: BinaryOp, a: GpuView, b: GpuView): GpuStorage {
     return elementwise.binary(this, op, a, b);
+  }
+  binaryInto(op: BinaryOp, a: GpuView, b: GpuView, out: GpuView, alpha = 1): void {
+    elementwise.binaryInto(this, op, a, b, out, alpha);
   }
   where(cond: GpuView, a: GpuView, b: GpuView): GpuStorage {
     return elementwise.where(this, cond, a, b);
