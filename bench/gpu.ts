@@ -21,7 +21,8 @@
  *
  * Options: --small runs tiny sizes (n = 64, 128, 256; batches 16 and 64; few steps) so the whole
  * script can be tested on SwiftShader (about 0.2 GFLOP/s), where the figures mean nothing about a
- * GPU. --steps N sets the training steps per round. --matmul runs part 1 only.
+ * GPU. --steps N sets the training steps per round. --matmul runs part 1 only, --mlp part 2 (and
+ * 3) only, without the PyTorch peer (for a CPU profile of the training loop).
  *
  * On a GPU machine without Node or a network (shared/device/README.md):
  *   bash ../shared/device/prepare.sh bench/gpu.ts && … bash .device/remote.sh node .device/gpu.mjs
@@ -36,6 +37,7 @@ import { printTable as table } from './report.js';
 
 const small = process.argv.includes('--small');
 const matmulOnly = process.argv.includes('--matmul');
+const mlpOnly = process.argv.includes('--mlp');
 const stepsArg = process.argv.indexOf('--steps');
 const STEPS = stepsArg > 0 ? Number(process.argv[stepsArg + 1]) : small ? 6 : 50;
 const SIZES = small ? [64, 128, 256] : [1024, 2048, 4096];
@@ -193,11 +195,17 @@ async function tilingAgrees(tile: Tile): Promise<boolean> {
 }
 
 /** The tilings the backend has, and other shapes of tile worth knowing about on this GPU. */
+const large = TILES.large;
 const CANDIDATES: Record<string, Tile> = {
   ...TILES,
-  'large, one stage': { ...TILES.large, pipeline: false },
-  '64×128 k16': { BM: 64, BN: 128, BK: 16, TM: 4, TN: 8 },
-  '128×64 k16': { BM: 128, BN: 64, BK: 16, TM: 8, TN: 4 },
+  'large, a by k': { ...large, aByK: true },
+  'large, a by k, k16': { ...large, aByK: true, BK: 16 },
+  'large, one stage': { ...large, pipeline: false },
+  '128×128, 256 threads (8×8)': { ...large, TM: 8 },
+  '128×128, 256 threads (8×8), a by k': { ...large, TM: 8, aByK: true },
+  '128×64, 64 threads': { ...large, BN: 64 },
+  '128×64, 64 threads, a by k': { ...large, BN: 64, aByK: true },
+  '64×128, 64 threads (8×16)': { ...large, BM: 64, TM: 8, TN: 16 },
 };
 
 /**
@@ -253,7 +261,7 @@ function linear(fanIn: number, fanOut: number): [Tensor, Tensor] {
   return [w, b];
 }
 
-async function mlp(batch: number): Promise<{ samplesPerSecond: number; recordMs: number; memory: { live: number; pooled: number }[]; loss: number }> {
+async function mlp(batch: number): Promise<{ samplesPerSecond: number; recordMs: number; dispatches: number; memory: { live: number; pooled: number }[]; loss: number }> {
   torch.manualSeed(0);
   const params = [...linear(784, 512), ...linear(512, 512), ...linear(512, 10)];
   const [w1, b1, w2, b2, w3, b3] = params;
@@ -265,7 +273,7 @@ async function mlp(batch: number): Promise<{ samplesPerSecond: number; recordMs:
     loss.backward();
     torch.noGrad(() => {
       for (const p of params) {
-        p.sub_(p.grad!.mul(LR));
+        p.sub_(p.grad!, { alpha: LR }); // one pass, as optim.SGD does
         p.grad = null;
       }
     });
@@ -273,6 +281,14 @@ async function mlp(batch: number): Promise<{ samplesPerSecond: number; recordMs:
   };
   for (let i = 0; i < 3; i++) step();
   await step().itemAsync(); // warm: every kernel compiled
+  const dispatch = gpu.ctx.dispatch;
+  let dispatches = 0;
+  gpu.ctx.dispatch = (...args) => {
+    dispatches++;
+    dispatch.apply(gpu.ctx, args);
+  };
+  step(); // counted: the kernel launches of one step
+  gpu.ctx.dispatch = dispatch;
   const memory: { live: number; pooled: number }[] = [];
   let best = Infinity;
   let recordMs = Infinity; // JavaScript's share: the loop's time before it waits for the GPU
@@ -289,59 +305,80 @@ async function mlp(batch: number): Promise<{ samplesPerSecond: number; recordMs:
     memory.push({ live: m.liveBytes, pooled: m.pooledBytes });
   }
   const loss = await step().itemAsync();
-  return { samplesPerSecond: batch / best, recordMs, memory, loss };
+  return { samplesPerSecond: batch / best, recordMs, dispatches, memory, loss };
+}
+
+/**
+ * How many of 2^16 elements of `p.sub_(g, { alpha })` (one kernel) differ from `p.sub(g.mul(alpha))`
+ * (two), which it must equal bit for bit (Backend.binaryInto): 0 unless the driver fused the
+ * product into a multiply-add despite the kernel's guard. SwiftShader never fuses; a GPU may.
+ */
+async function inplaceAlphaMismatches(): Promise<number> {
+  torch.manualSeed(2);
+  const p = torch.randn([1 << 16]).to('webgpu');
+  const g = torch.randn([1 << 16]).to('webgpu');
+  const bits = async (t: Tensor) => {
+    const values = await t.data();
+    return new Uint32Array(values.buffer, values.byteOffset, values.length);
+  };
+  const twoKernels = await bits(p.sub(g.mul(1e-3)));
+  const oneKernel = await bits(torch.noGrad(() => p.clone().sub_(g, { alpha: 1e-3 })));
+  return twoKernels.filter((bits, i) => bits !== oneKernel[i]).length;
 }
 
 // ---- run ------------------------------------------------------------------------------------------
 
-const peer = pytorchPeer();
+const peer: PeerResult = mlpOnly ? { error: '--mlp' } : pytorchPeer();
 if (peer.error) console.log(`PyTorch CUDA peer: not measured (${peer.error})`);
 else console.log(`PyTorch CUDA peer: torch ${peer.torch} on ${peer.gpu} (TF32 off)`);
 console.log();
 
-console.log('1. float32 matmul, n × n · n × n (TFLOP/s)');
-const matmulRows: string[][] = [];
-for (const n of SIZES) {
-  const seconds = await matmulSeconds(n);
-  const tflops = (2 * n ** 3) / seconds / 1e12;
-  const theirs = peer.matmul?.[String(n)];
-  matmulRows.push([String(n), fmt(tflops, small ? 6 : 2), fmt(seconds * 1000, 3), fmt(theirs), theirs ? `${fmt(tflops / theirs)}×` : 'n/a']);
-}
-table(['n', 'webgpu TFLOP/s', 'ms each', 'PyTorch CUDA TFLOP/s', 'webgpu / PyTorch'], matmulRows);
-
-const sharedBytes = info.limits.maxComputeWorkgroupStorageSize;
-console.log(`1b. the matmul kernel with each tiling, called directly (TFLOP/s); * = the tiling tileFor picks; workgroup memory limit ${sharedBytes} B`);
-const tilingRows: string[][] = [];
-for (const [name, tile] of Object.entries(CANDIDATES)) {
-  if (tileBytes(tile) > sharedBytes) continue;
-  const cells = [name, `${tile.TM}×${tile.TN}`];
-  if (!(await tilingAgrees(tile))) {
-    tilingRows.push([...cells, ...SIZES.map(() => 'WRONG')]);
-    continue;
-  }
+if (!mlpOnly) {
+  console.log('1. float32 matmul, n × n · n × n (TFLOP/s)');
+  const matmulRows: string[][] = [];
   for (const n of SIZES) {
-    const tflops = (2 * n ** 3) / (await tilingSeconds(n, tile)) / 1e12;
-    cells.push(`${fmt(tflops, small ? 6 : 2)}${tileFor(1, n, n) === tile ? '*' : ''}`);
+    const seconds = await matmulSeconds(n);
+    const tflops = (2 * n ** 3) / seconds / 1e12;
+    const theirs = peer.matmul?.[String(n)];
+    matmulRows.push([String(n), fmt(tflops, small ? 6 : 2), fmt(seconds * 1000, 3), fmt(theirs), theirs ? `${fmt(tflops / theirs)}×` : 'n/a']);
   }
-  tilingRows.push(cells);
-}
-table(['tiling', 'per thread', ...SIZES.map((n) => `n=${n}`)], tilingRows);
+  table(['n', 'webgpu TFLOP/s', 'ms each', 'PyTorch CUDA TFLOP/s', 'webgpu / PyTorch'], matmulRows);
 
-const ceiling = await arithmeticCeiling();
-console.log(`1c. arithmetic ceiling (multiply-adds on registers, no memory): ${fmt(ceiling, small ? 6 : 2)} TFLOP/s\n`);
+  const sharedBytes = info.limits.maxComputeWorkgroupStorageSize;
+  console.log(`1b. the matmul kernel with each tiling, called directly (TFLOP/s); * = the tiling tileFor picks; workgroup memory limit ${sharedBytes} B`);
+  const tilingRows: string[][] = [];
+  for (const [name, tile] of Object.entries(CANDIDATES)) {
+    if (tileBytes(tile) > sharedBytes) continue;
+    const cells = [name, `${tile.TM}×${tile.TN}, ${(tile.BM / tile.TM) * (tile.BN / tile.TN)} threads, k${tile.BK}`];
+    if (!(await tilingAgrees(tile))) {
+      tilingRows.push([...cells, ...SIZES.map(() => 'WRONG')]);
+      continue;
+    }
+    for (const n of SIZES) {
+      const tflops = (2 * n ** 3) / (await tilingSeconds(n, tile)) / 1e12;
+      cells.push(`${fmt(tflops, small ? 6 : 2)}${tileFor(1, n, n) === tile ? '*' : ''}`);
+    }
+    tilingRows.push(cells);
+  }
+  table(['tiling', 'per thread', ...SIZES.map((n) => `n=${n}`)], tilingRows);
+
+  const ceiling = await arithmeticCeiling();
+  console.log(`1c. arithmetic ceiling (multiply-adds on registers, no memory): ${fmt(ceiling, small ? 6 : 2)} TFLOP/s\n`);
+}
 
 if (matmulOnly) process.exit(0);
 
+console.log(`elements where sub_(g, { alpha }) differs from sub(g.mul(alpha)), of 65536: ${await inplaceAlphaMismatches()} (must be 0)\n`);
 console.log(`2. tutorial MLP training step (784-512-512-10, SGD), samples/s — best of 4 rounds of ${STEPS} steps`);
 const mlpRows: string[][] = [];
 const memoryRows: string[][] = [];
 for (const batch of BATCHES) {
   const r = await mlp(batch);
   const theirs = peer.mlp?.[String(batch)];
-  mlpRows.push([String(batch), fmt(r.samplesPerSecond, 0), fmt((batch / r.samplesPerSecond) * 1000, 2), fmt(r.recordMs, 2), fmt(theirs, 0), theirs ? `${fmt(r.samplesPerSecond / theirs)}×` : 'n/a', fmt(r.loss, 4)]);
+  mlpRows.push([String(batch), fmt(r.samplesPerSecond, 0), fmt((batch / r.samplesPerSecond) * 1000, 2), fmt(r.recordMs, 2), String(r.dispatches), fmt(theirs, 0), theirs ? `${fmt(r.samplesPerSecond / theirs)}×` : 'n/a', fmt(r.loss, 4)]);
   memoryRows.push([String(batch), ...r.memory.map((m) => `${mib(m.live)} + ${mib(m.pooled)}`)]);
 }
-table(['batch', 'webgpu samples/s', 'ms/step', 'of which JS records', 'PyTorch CUDA samples/s', 'webgpu / PyTorch', 'loss after'], mlpRows);
+table(['batch', 'webgpu samples/s', 'ms/step', 'of which JS records', 'kernels a step', 'PyTorch CUDA samples/s', 'webgpu / PyTorch', 'loss after'], mlpRows);
 
 console.log('3. GPU memory after each round of training steps: live + pooled (flat when buffers are reused)');
 table(['batch', ...[1, 2, 3, 4].map((r) => `after round ${r}`)], memoryRows);

@@ -9,8 +9,8 @@
  *
  * The kernels live next to the WGSL they run: elementwise.ts (copy, fill, unary, binary,
  * binaryInto, where), reduce.ts, matmul.ts, indexing.ts (gather, scatter), and softmax.ts (a fused
- * softmax/logSoftmax that the tensor layer uses where a backend offers it). context.ts explains how dispatches are
- * batched and errors surface; pool.ts how memory is reused.
+ * softmax/logSoftmax that the tensor layer uses where a backend offers it). context.ts explains
+ * how dispatches are batched and errors surface; pool.ts how memory is reused.
  *
  * What differs from the `js` reference, by design:
  * - Reads are asynchronous: there is no `readSync`, so the tensor layer refuses synchronous reads

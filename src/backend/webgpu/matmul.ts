@@ -12,22 +12,27 @@
  * Two shapes of tile, chosen by the size of the product (`tileFor`):
  * - 64×64 with 4×4 per thread (16 accumulators, 8 KiB of tiles): enough workgroups to fill a GPU
  *   for mid-sized products, and within WebGPU's guaranteed 16 KiB of workgroup memory.
- * - 128×128 with 8×8 per thread (64 accumulators): twice the multiply-adds per shared-memory load,
- *   for products big enough to give every multiprocessor several workgroups anyway. It keeps two
- *   stages of tiles (16 KiB): the next k-step's global loads go out before the current step's
- *   multiply-adds and land in the other stage after them, so their latency hides behind the
- *   arithmetic and one barrier a step suffices.
- * On an H200 (bench/gpu.ts, five runs) the 64×64 tiling reaches 15–19 TFLOP/s at n = 1024 and
- * 27–32 at n = 2048 and 4096; the 128×128 one 29–30 with one stage and 30–34 with two; cuBLAS does
- * 37, 49–51 and 50–51. Other shapes (64×128, 128×64, k steps of 16 and 32), two stages for the small
- * tile (26–27 at 4096), writing the k loop out in full (within noise) and WGSL's fma() in place
- * of `acc += a * b` (the same: the driver fuses them already) did not do better. Nor did (one
- * run each, commits d942089 and a69b77b have the code): handing out blocks in bands of 4–16 block
- * rows for L2 locality (31.5–32.6 at 4096), warps covering 8×4 or 4×8 patches of threads rather
- * than whole rows (33.0, 28.4), a's tile stored by k so a thread holds fewer values of a (32.5),
- * and Dawn's robustness transform turned off (index clamps: 31.3 against 30.2, noise). A kernel
- * of multiply-adds on registers alone reaches 62 TFLOP/s there, so the remaining gap to cuBLAS is
- * in this kernel's schedule, not in Dawn or the driver.
+ * - 128×128 with 16×8 per thread (128 accumulators, 128 threads): per 4 steps of k a thread loads
+ *   24 vec4 from shared memory for 512 multiply-adds (the 64×64 tiling: 8 for 64), for products
+ *   big enough to give every multiprocessor several workgroups anyway. It keeps two stages of
+ *   tiles (16 KiB): the next k-step's global loads go out before the current step's multiply-adds
+ *   and land in the other stage after them, so their latency hides behind the arithmetic and one
+ *   barrier a step suffices.
+ * On an H200 (bench/gpu.ts) the 64×64 tiling reaches 15–21 TFLOP/s at n = 1024 and 27–32 at n =
+ * 2048 and 4096. At 128×128, 256 threads of 8×8 each reach 30–34 at 4096 (29–30 with one stage);
+ * 128 threads of 16×8 each 34.4–35.5 (two runs; 33.2–33.3 at 2048), which is what cuBLAS's own
+ * float32 kernels do at this tile (128 threads, 128 outputs each). cuBLAS does 37–38, 49–51 and
+ * 50–51. Other shapes (64×128, 128×64 with 64 to 256 threads, 256×128, 128×256, 8×16 per thread,
+ * k steps of 16 and 32), two stages for the small tile (26–27 at 4096), writing the k loop out in
+ * full (within noise), a padded a tile (+1–4 %, within noise, and past the 16 KiB WebGPU
+ * guarantees) and WGSL's fma() in place of `acc += a * b` (the same: the driver fuses them
+ * already) did not do better. Nor did (one run each, commits d942089 and a69b77b have the code):
+ * handing out blocks in bands of 4–16 block rows for L2 locality (31.5–32.6 at 4096), warps
+ * covering 8×4 or 4×8 patches of threads rather than whole rows (33.0, 28.4), and Dawn's
+ * robustness transform turned off (index clamps: 31.3 against 30.2, noise). `aByK` stores a's
+ * tile by k, so that a thread holds fewer values of a: 32.5 with 8×8 per thread. A kernel of
+ * multiply-adds on registers alone reaches 62 TFLOP/s there, so the remaining gap to cuBLAS is in
+ * this kernel's schedule, not in Dawn or the driver.
  * A thread's rows are not contiguous: it owns rows 4·ty…4·ty+3 of every group of 4·TY rows, so
  * that neighbouring threads read neighbouring 16-byte words of shared memory.
  * The accumulators are separate named variables, written out by the generator, so the compiler
@@ -56,11 +61,16 @@ export interface Tile {
   pipeline?: boolean;
   /** Write the k loop within a step out in full. */
   unrollK?: boolean;
+  /**
+   * a's tile stored as [k][m / 4] rather than [m][k / 4]: a thread then loads its TM values of a
+   * one k at a time (TM / 4 vec4) instead of four k at a time (TM vec4), holding fewer registers.
+   */
+  aByK?: boolean;
 }
 
 export const TILES = {
   small: { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4 },
-  large: { BM: 128, BN: 128, BK: 8, TM: 8, TN: 8, pipeline: true, unrollK: true },
+  large: { BM: 128, BN: 128, BK: 8, TM: 16, TN: 8, pipeline: true, unrollK: true },
 } satisfies Record<string, Tile>;
 
 /** The tiling for a product: the large tile once it still gives the GPU enough workgroups. */
@@ -69,7 +79,8 @@ export function tileFor(B: number, M: number, N: number): Tile {
   return B * Math.ceil(M / large.BM) * Math.ceil(N / large.BN) >= 256 ? large : TILES.small;
 }
 
-const tileName = ({ BM, BN, BK, TM, TN, pipeline, unrollK }: Tile) => `${BM}x${BN}k${BK}t${TM}x${TN}${pipeline ? 'p' : ''}${unrollK ? 'u' : ''}`;
+const tileName = ({ BM, BN, BK, TM, TN, pipeline, unrollK, aByK }: Tile) =>
+  `${BM}x${BN}k${BK}t${TM}x${TN}${pipeline ? 'p' : ''}${unrollK ? 'u' : ''}${aByK ? 'ak' : ''}`;
 
 /** Workgroup memory a tiling needs, in bytes (both tiles, 4-byte elements). */
 export const tileBytes = ({ BM, BN, BK, pipeline }: Tile) => (pipeline ? 2 : 1) * BK * (BM + BN) * 4;
@@ -127,6 +138,12 @@ function matmulWgsl(t: string, vector: boolean, tile: Tile): string {
     }`;
   const putA = (q: number, s: string) => {
     const e = `(lid + ${q * T}u)`;
+    if (tile.aByK) {
+      // [k][m / 4][m % 4]: a register's 4 consecutive k (or its one) go to 4 (or 1) rows of k
+      return vector
+        ? unroll(4, (c) => `    tileA[${s}][(${e} % ${BK / 4}u) * 4u + ${c}u][(${e} / ${BK / 4}u) / 4u][(${e} / ${BK / 4}u) % 4u] = ra${q}.${'xyzw'[c]};`)
+        : `    tileA[${s}][${e} % ${BK}u][(${e} / ${BK}u) / 4u][(${e} / ${BK}u) % 4u] = ra${q};`;
+    }
     return vector
       ? `    tileA[${s}][${e} / ${BK / 4}u][${e} % ${BK / 4}u] = ra${q};`
       : `    tileA[${s}][${e} / ${BK}u][(${e} % ${BK}u) / 4u][${e} % 4u] = ra${q};`;
@@ -145,7 +162,16 @@ function matmulWgsl(t: string, vector: boolean, tile: Tile): string {
   const rowOf = (i: number) => `${4 * Math.floor(i / 4) * TY + (i % 4)}u + lid3.y * 4u`;
   const comp = 'xyzw';
   // the multiply-adds of 4 steps of k from tile stage s
-  const fourK = (s: string, kq: string) => `
+  const groups = Array.from({ length: TM / 4 }, (_, g) => g);
+  const fourK = (s: string, kq: string) =>
+    tile.aByK
+      ? // per k: TM / 4 vec4 of a (4 rows each) and HN of b
+        unroll(4, (kk) => `
+${groups.map((g) => `      let a${g}_${kk} = tileA[${s}][${kq} * 4u + ${kk}u][lid3.y + ${g * TY}u];`).join('\n')}
+${cols.map((j) => `      let b${kk}_${j} = tileB[${s}][${kq} * 4u + ${kk}u][lid3.x + ${j * TX}u];`).join('\n')}
+${rows.flatMap((i) => cols.map((j) => `      acc_${i}_${j} += a${Math.floor(i / 4)}_${kk}.${comp[i % 4]} * b${kk}_${j};`)).join('\n')}`)
+      : // per 4 k: TM vec4 of a (4 k each), then per k HN of b
+        `
 ${rows.map((i) => `      let a${i} = tileA[${s}][${rowOf(i)}][${kq}];`).join('\n')}
 ${unroll(4, (kk) => `${cols.map((j) => `      let b${kk}_${j} = tileB[${s}][${kq} * 4u + ${kk}u][lid3.x + ${j * TX}u];`).join('\n')}
 ${rows.flatMap((i) => cols.map((j) => `      acc_${i}_${j} += a${i}.${comp[kk]} * b${kk}_${j};`)).join('\n')}`)}`;
@@ -190,7 +216,11 @@ ${compute('0u')}
   }`;
   return /* wgsl */ `
 ${bindingsWgsl(matmulBindings(t, vector))}
-var<workgroup> tileA: array<array<array<vec4<${t}>, ${BK / 4}>, ${BM}>, ${stages}>; // [stage][m][k / 4][k % 4]
+${
+  tile.aByK
+    ? `var<workgroup> tileA: array<array<array<vec4<${t}>, ${BM / 4}>, ${BK}>, ${stages}>; // [stage][k][m / 4][m % 4]`
+    : `var<workgroup> tileA: array<array<array<vec4<${t}>, ${BK / 4}>, ${BM}>, ${stages}>; // [stage][m][k / 4][k % 4]`
+}
 var<workgroup> tileB: array<array<array<vec4<${t}>, ${BN / 4}>, ${BK}>, ${stages}>; // [stage][k][n / 4][n % 4]
 
 @compute @workgroup_size(${TX}, ${TY})
