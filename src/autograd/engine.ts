@@ -67,17 +67,30 @@ export function runBackward(
   // node's gradients for its inputs when their storage is neither the node's gradient's nor one of
   // its saved tensors' (a backward function captures no other tensor: see `record`).
   const owned = new Set<Storage>();
-  const add = (node: Node, g: Tensor) => {
-    const have = grads.get(node);
-    if (have) {
-      g = have.add(g);
-      owned.add(g._storage);
-    }
-    grads.set(node, g);
-  };
   // a stored gradient must not be on a storage that is still on its way to another node, where a
   // hook could write into it (or a later leaf take it too)
   const inFlight = (storage: Storage) => [...grads.values()].some((g) => g._storage === storage);
+  // An owned gradient that no node waits for any more is garbage as soon as it has been used: its
+  // memory goes back to the backend at once (wasm's heap, webgpu's buffer pool) instead of when a
+  // garbage collection finds it, so the next step's temporaries reuse it (on webgpu, with the same
+  // buffers, the kernels' bind groups too). Not when the pass is recorded: the new graph saves them.
+  const release = (g: Tensor) => {
+    if (createGraph || !owned.has(g._storage) || inFlight(g._storage)) return;
+    owned.delete(g._storage);
+    g.dispose();
+  };
+  const add = (node: Node, g: Tensor) => {
+    const have = grads.get(node);
+    if (!have) {
+      grads.set(node, g);
+      return;
+    }
+    const sum = have.add(g);
+    owned.add(sum._storage);
+    grads.set(node, sum);
+    release(have);
+    release(g);
+  };
   const store = (t: Tensor, g: Tensor) => accumulate(t, g, createGraph, owned.has(g._storage) && !inFlight(g._storage), owned);
   rootNodes.forEach((node, i) => add(node, rootGrads[i]));
 
@@ -104,9 +117,13 @@ export function runBackward(
       }
       if (node.retainsGradOf && !capture) store(node.retainsGradOf, grad);
       const target = captureNodes.get(node);
-      if (target) captured.set(target, grad);
+      if (target) {
+        captured.set(target, grad);
+        owned.delete(grad._storage); // the caller's now
+      }
       if (node.variable) {
         if (!capture) store(node.variable, grad);
+        release(grad); // unless the leaf took it as its .grad
         continue;
       }
       if (!continuesPast(node)) continue;
@@ -123,6 +140,7 @@ export function runBackward(
         if (!seen.has(g._storage)) owned.add(g._storage);
         add(next, g);
       });
+      release(grad); // unless it went on to an input as it is
       if (!retainGraph) node.free();
     }
   };

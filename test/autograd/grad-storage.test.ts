@@ -6,10 +6,10 @@
  * retained gradient (so `p.grad.zero_()` touches nothing else), and that the weight gradient of
  * `x @ w.t()` comes out contiguous in `w`'s layout, with the same values as before.
  */
-import { beforeAll, describe, expect, it as vit } from 'vitest';
+import { beforeAll, describe, expect, it as vit, vi } from 'vitest';
 import { fc, it } from '@fast-check/vitest';
 import * as torch from '../../src/index.js';
-import type { Device } from '../../src/device.js';
+import { backendOf, type Device } from '../../src/device.js';
 import type { Tensor } from '../../src/tensor.js';
 import { devices } from '../devices.js';
 import { listOf } from '../helpers.js';
@@ -169,6 +169,65 @@ describe.each(devices)('gradient storage on %s', (device: Device) => {
       const x = leaf([2, 3]);
       x.matmul(w).backward(torch.rand([2, 4], { device }));
       expect(layoutOf(w.grad!)).toEqual(layoutOf(w));
+    });
+  });
+
+  /**
+   * A gradient the pass made and passed on goes back to the backend as soon as its node has used
+   * it (engine.ts `release`), not when a garbage collection finds it: counted by the backend's
+   * `free` (js has none: its arrays are the garbage collector's), and the values stay right.
+   */
+  describe('temporaries handed back during backward', () => {
+    const frees = (run: () => void): number => {
+      const backend = backendOf(device);
+      if (!backend.free) {
+        run();
+        return -1;
+      }
+      const spy = vi.spyOn(backend, 'free');
+      try {
+        run();
+        return spy.mock.calls.length;
+      } finally {
+        spy.mockRestore();
+      }
+    };
+
+    vit('a chain: the one gradient between two nodes is freed, the leaf keeps its own', async () => {
+      const x = leaf([5]);
+      // sum → expand of the seed (not the pass's); exp → g·eˣ (made here, passed on); mul → its ·2 (the leaf's)
+      const count = frees(() => x.mul(2).exp().sum().backward());
+      if (count >= 0) expect(count).toBe(1);
+      const expected = x.detach().mul(2).exp().mul(2);
+      expect(await listOf(x.grad!)).toEqual(await listOf(expected));
+    });
+
+    vit('a fan-out: both gradients of a shared input are summed and freed, and nothing read after', async () => {
+      const x = leaf([4]);
+      const y = x.mul(3);
+      const count = frees(() => y.exp().add(y.sin()).sum().backward());
+      if (count >= 0) expect(count).toBeGreaterThanOrEqual(3); // exp's and sin's gradients, then their sum
+      const yd = x.detach().mul(3);
+      const expected = yd.exp().add(yd.cos()).mul(3);
+      const [got, want] = [(await listOf(x.grad!)) as number[], (await listOf(expected)) as number[]];
+      want.forEach((v, i) => expect(got[i]).toBeCloseTo(v, 4));
+    });
+
+    vit('retain_grad, hooks and autograd.grad keep theirs', async () => {
+      const x = leaf([3]);
+      const y = x.mul(2);
+      const z = y.exp();
+      z.retainGrad();
+      let seen: Tensor | undefined;
+      y.registerHook((g) => {
+        seen = g;
+      });
+      const [gx] = torch.autograd.grad(z.mul(5).sum(), x, { retainGraph: true }) as Tensor[];
+      expect(await listOf(gx)).toEqual(await listOf(x.detach().mul(2).exp().mul(10)));
+      z.mul(5).sum().backward();
+      expect(await listOf(z.grad!)).toEqual([5, 5, 5]);
+      expect(await listOf(seen!)).toEqual(await listOf(z.detach().mul(5)));
+      expect(await listOf(x.grad!)).toEqual(await listOf(gx));
     });
   });
 });
