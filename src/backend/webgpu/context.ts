@@ -17,16 +17,21 @@
  * previous batch, so one buffer serves every batch.
  *
  * Bind groups. Recording a dispatch is CPU work (the GPU waits while JavaScript and the driver
- * record small kernels), and creating a bind group was the largest part of it: about 12 µs of a
- * launch on an NVIDIA GPU, 18 µs on SwiftShader. So the parameter slot is bound with a dynamic
- * offset (the slot is chosen at `setBindGroup`, not baked into the group), which leaves a group
- * depending only on the kernel and the storage buffers it binds, and groups are cached by
- * (kernel, buffers). The cache hits when an op gets the buffers it had in an earlier step: the pool
- * hands out the lowest-numbered free buffer of a size class, so once a step's buffers have come
- * back (disposed, or found unreachable by a collection) the next step takes the same ones. Until
- * they come back a step takes other buffers, and their first use misses. The pool tells the
- * context before it destroys a buffer (`forgetBuffers`), so the cache never holds a destroyed
- * buffer, and the cache is emptied when it grows past `MAX_BIND_GROUPS`.
+ * record small kernels), and creating a bind group is the largest part of it: about 11 µs on
+ * SwiftShader, and on an H200 a third of the tutorial MLP's training step when every dispatch
+ * made one. So bind groups are made once and reused, which needs them to depend on as little as
+ * possible:
+ * - the parameter slot is bound with a dynamic offset (chosen at `setBindGroup`, not baked in);
+ * - each storage buffer is bound in a group of its own: the first one in group 0 with the
+ *   parameters (and the error buffer where the kernel reports errors), the others alone in groups
+ *   1–3 (wgsl.ts `bindingsWgsl`). A group then depends on one buffer and the kind of its binding
+ *   (read-only or not), not on the combination of buffers an op happens to get, so a buffer's few
+ *   groups are made the first time it is bound that way and serve every later kernel, whatever
+ *   else the pool hands out beside it. (Cached by combination, as before, half the dispatches of a
+ *   training step missed: a step's buffers come back only when a garbage collection finds them.)
+ * Layouts of one kind are one GPUBindGroupLayout object shared by every pipeline, so any kernel
+ * can take any buffer's group of that kind. The cache lives as long as the buffers it binds: the
+ * pool tells the context before it destroys a buffer (`forgetBuffers`).
  *
  * Errors. GPU work cannot throw into the JavaScript that recorded it. Kernels that can fail
  * (integer division by zero, an index out of bounds) report into a 4-word error buffer; shader
@@ -36,16 +41,11 @@
  * A lost device also makes every later kernel throw at once, so nothing waits on a dead device.
  */
 import { BufferPool } from './pool.js';
-import { errorMessage, header, type Binding } from './wgsl.js';
+import { errorMessage, header, MAX_BINDINGS, type Binding } from './wgsl.js';
 
 /** Dispatches per batch (and uniform slots in the parameter buffer). */
 const SLOTS = 256;
 const SLOT_BYTES = 256;
-/**
- * Cached bind groups before the cache is emptied (the MLP training step of bench/gpu.ts binds about
- * 50 a step): it bounds the host memory of programs whose buffers keep changing.
- */
-const MAX_BIND_GROUPS = 4096;
 
 // WebGPU's flag values, spelled out: Node's Dawn does not put GPUBufferUsage & co. on globalThis
 const MAP_READ = 0x01; // GPUBufferUsage.MAP_READ
@@ -56,15 +56,36 @@ const STORAGE = 0x80;
 const COMPUTE = 0x4; // GPUShaderStage.COMPUTE
 const MAP_MODE_READ = 0x1; // GPUMapMode.READ
 
-/** A compiled kernel: its pipeline and the layout its bindings follow. */
+/**
+ * The kind of a bind group: group 0 (the parameters, one storage buffer, and the error buffer
+ * when `errors`) or a later group (one storage buffer), and that buffer's access.
+ */
+interface GroupKind {
+  readonly key: string;
+  readonly first: boolean;
+  readonly access: Binding['access'];
+  readonly errors: boolean;
+}
+
+const groupKind = (first: boolean, access: Binding['access'], errors: boolean): GroupKind => ({
+  key: `${first ? 'params+' : ''}${access}${errors ? '+errors' : ''}`,
+  first,
+  access,
+  errors,
+});
+
+const storageLayout = (binding: number, access: Binding['access']): GPUBindGroupLayoutEntry => ({
+  binding,
+  visibility: COMPUTE,
+  buffer: { type: access === 'read' ? 'read-only-storage' : 'storage' },
+});
+
+/** A compiled kernel: its pipeline and the kind of bind group each of its groups takes. */
 export interface Kernel {
   readonly name: string;
-  /** A small number naming the kernel in bind-group cache keys. */
-  readonly id: number;
   readonly pipeline: GPUComputePipeline;
-  readonly layout: GPUBindGroupLayout;
-  /** Whether the kernel binds the error buffer after its own bindings. */
-  readonly reportsErrors: boolean;
+  /** Group g binds storage buffer g (see the header). */
+  readonly groups: readonly GroupKind[];
 }
 
 export class GpuContext {
@@ -78,11 +99,15 @@ export class GpuContext {
   private readonly paramBuffer: GPUBuffer;
   private readonly errorBuffer: GPUBuffer;
   private readonly kernels = new Map<string, Kernel>();
-  /** Bind groups by `kernel.id:bufferId,bufferId,…`, with the buffer ids to find them by (see the header). */
-  private readonly bindGroups = new Map<string, { group: GPUBindGroup; bufferIds: readonly number[] }>();
+  /** One layout per kind of group, shared by every pipeline (see the header). */
+  private readonly layouts = new Map<string, GPUBindGroupLayout>();
+  /** Bind groups by buffer id, then by kind (see the header). */
+  private readonly bindGroups = new Map<number, Map<string, GPUBindGroup>>();
   private bindGroupsCreated = 0;
   /** The kernel whose pipeline the open compute pass has set (a pass keeps it across dispatches). */
   private passKernel: Kernel | null = null;
+  /** The groups the open compute pass has set at 1, 2, 3 (they stay set across dispatches). */
+  private passGroups: (GPUBindGroup | undefined)[] = [];
   /** setBindGroup's dynamic offsets (binding 0's), one array reused: the call copies it. */
   private readonly dynamicOffset = [0];
   private flushScheduled = false;
@@ -119,86 +144,109 @@ export class GpuContext {
   }
 
   /**
-   * The kernel `name`, compiled on first use from `body` (WGSL after the common header) with
-   * storage `bindings` 1…n. Compilation errors are caught by an error scope and thrown by the next read.
+   * The kernel `name`, compiled on first use from `body` (WGSL after the common header, declaring
+   * `bindings` with `bindingsWgsl`). Compilation errors are caught by an error scope and thrown by
+   * the next read.
    */
   kernel(name: string, bindings: readonly Binding[], body: () => string, reportsErrors = false): Kernel {
     const cached = this.kernels.get(name);
     if (cached) return cached;
-    // binding 0, the parameter slot, takes its offset at setBindGroup (see "Bind groups" above)
-    const entries: GPUBindGroupLayoutEntry[] = [{ binding: 0, visibility: COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } }];
-    bindings.forEach((b, i) =>
-      entries.push({ binding: i + 1, visibility: COMPUTE, buffer: { type: b.access === 'read' ? 'read-only-storage' : 'storage' } }),
-    );
-    if (reportsErrors) entries.push({ binding: bindings.length + 1, visibility: COMPUTE, buffer: { type: 'storage' } });
+    if (bindings.length === 0 || bindings.length > MAX_BINDINGS) {
+      throw new RangeError(`webgpu: kernel '${name}' binds ${bindings.length} storage buffers; 1 to ${MAX_BINDINGS} fit WebGPU's 4 bind groups`);
+    }
+    const groups = bindings.map((b, i) => groupKind(i === 0, b.access, i === 0 && reportsErrors));
     const { device } = this;
     device.pushErrorScope('validation');
-    const layout = device.createBindGroupLayout({ label: name, entries });
     const code = header + body();
     const module = device.createShaderModule({ label: name, code });
     const pipeline = device.createComputePipeline({
       label: name,
-      layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+      layout: device.createPipelineLayout({ bindGroupLayouts: groups.map((kind) => this.layout(kind)) }),
       compute: { module, entryPoint: 'main' },
     });
     void device.popErrorScope().then((error) => {
       if (error) this.compileErrors.push(`webgpu: kernel '${name}' failed to compile: ${error.message}`);
     });
-    const kernel = { name, id: this.kernels.size, pipeline, layout, reportsErrors };
+    const kernel = { name, pipeline, groups };
     this.kernels.set(name, kernel);
     return kernel;
   }
 
+  /** The layout of a kind of group, made on first use. */
+  private layout(kind: GroupKind): GPUBindGroupLayout {
+    let layout = this.layouts.get(kind.key);
+    if (!layout) {
+      const entries = kind.first
+        ? [{ binding: 0, visibility: COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } } as const, storageLayout(1, kind.access)]
+        : [storageLayout(0, kind.access)];
+      if (kind.errors) entries.push(storageLayout(2, 'read_write'));
+      layout = this.device.createBindGroupLayout({ label: kind.key, entries });
+      this.layouts.set(kind.key, layout);
+    }
+    return layout;
+  }
+
   /**
    * Records one dispatch of `kernel` over `groups` workgroups with `params` (up to 64 integers,
-   * stored as int32) and storage `buffers` (bindings 1…n).
+   * stored as int32) and one storage buffer per binding of the kernel, in order.
    */
   dispatch(kernel: Kernel, params: ArrayLike<number>, buffers: readonly GPUBuffer[], groups: readonly [number, number, number]): void {
     this.checkAlive();
+    if (buffers.length !== kernel.groups.length) {
+      throw new RangeError(`webgpu: kernel '${kernel.name}' binds ${kernel.groups.length} storage buffers, but was given ${buffers.length}`);
+    }
     if (groups[0] === 0 || groups[1] === 0 || groups[2] === 0) return;
     if (this.dispatches === SLOTS) this.flush();
     const slot = this.dispatches++;
     this.params.set(params, (slot * SLOT_BYTES) / 4);
-    const group = this.bindGroup(kernel, buffers);
     const pass = this.computePass();
     if (kernel !== this.passKernel) {
       pass.setPipeline(kernel.pipeline);
       this.passKernel = kernel;
     }
     this.dynamicOffset[0] = slot * SLOT_BYTES;
-    pass.setBindGroup(0, group, this.dynamicOffset);
+    pass.setBindGroup(0, this.bindGroup(kernel.groups[0], buffers[0]), this.dynamicOffset);
+    for (let g = 1; g < buffers.length; g++) {
+      const group = this.bindGroup(kernel.groups[g], buffers[g]);
+      if (this.passGroups[g] !== group) {
+        pass.setBindGroup(g, group);
+        this.passGroups[g] = group;
+      }
+    }
     pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
     this.scheduleFlush();
   }
 
-  /** The bind group of `kernel` over `buffers` (and the error buffer where it reports errors), from the cache when it can. */
-  private bindGroup(kernel: Kernel, buffers: readonly GPUBuffer[]): GPUBindGroup {
-    let key = `${kernel.id}:`;
-    for (const buffer of buffers) key += `${this.pool.idOf(buffer)},`;
-    const cached = this.bindGroups.get(key);
-    if (cached) return cached.group;
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.paramBuffer, offset: 0, size: SLOT_BYTES } }];
-    for (let i = 0; i < buffers.length; i++) entries.push({ binding: i + 1, resource: { buffer: buffers[i] } });
-    if (kernel.reportsErrors) entries.push({ binding: buffers.length + 1, resource: { buffer: this.errorBuffer } });
-    const group = this.device.createBindGroup({ layout: kernel.layout, entries });
+  /** The bind group of kind `kind` over `buffer`, from the cache when it can. */
+  private bindGroup(kind: GroupKind, buffer: GPUBuffer): GPUBindGroup {
+    const id = this.pool.idOf(buffer);
+    let groups = this.bindGroups.get(id);
+    if (!groups) this.bindGroups.set(id, (groups = new Map()));
+    let group = groups.get(kind.key);
+    if (group) return group;
+    const entries: GPUBindGroupEntry[] = kind.first
+      ? [
+          { binding: 0, resource: { buffer: this.paramBuffer, offset: 0, size: SLOT_BYTES } },
+          { binding: 1, resource: { buffer } },
+        ]
+      : [{ binding: 0, resource: { buffer } }];
+    if (kind.errors) entries.push({ binding: 2, resource: { buffer: this.errorBuffer } });
+    group = this.device.createBindGroup({ layout: this.layout(kind), entries });
+    groups.set(kind.key, group);
     this.bindGroupsCreated++;
-    if (this.bindGroups.size >= MAX_BIND_GROUPS) this.bindGroups.clear(); // recorded passes keep their own references
-    this.bindGroups.set(key, { group, bufferIds: buffers.map((b) => this.pool.idOf(b)) });
     return group;
   }
 
-  /** Drops the cached bind groups that bind any of `buffers`, which the pool is about to destroy. */
+  /** Drops the cached bind groups of `buffers`, which the pool is about to destroy. */
   forgetBuffers(buffers: readonly GPUBuffer[]): void {
-    if (buffers.length === 0 || this.bindGroups.size === 0) return;
-    const gone = new Set(buffers.map((b) => this.pool.idOf(b)));
-    for (const [key, entry] of this.bindGroups) {
-      if (entry.bufferIds.some((id) => gone.has(id))) this.bindGroups.delete(key);
-    }
+    for (const buffer of buffers) this.bindGroups.delete(this.pool.idOf(buffer));
   }
 
   /** Bind groups cached now, and created since the device started (a flat count in a loop means the cache hits). */
   bindGroupStats(): { cached: number; created: number } {
-    return { cached: this.bindGroups.size, created: this.bindGroupsCreated };
+    let cached = 0;
+    for (const groups of this.bindGroups.values()) cached += groups.size;
+    return { cached, created: this.bindGroupsCreated };
   }
 
   private commandEncoder(): GPUCommandEncoder {
@@ -216,6 +264,7 @@ export class GpuContext {
     this.pass?.end();
     this.pass = null;
     this.passKernel = null;
+    this.passGroups = [];
   }
 
   /** An encoder for a copy command: the open compute pass ends first (copies live outside passes). */

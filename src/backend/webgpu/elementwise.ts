@@ -285,7 +285,7 @@ function binaryKernel(rt: Runtime, op: BinaryOp, dtype: GpuDType, scaled: boolea
   let b = ${scaledB};
   ${check}
   dst[o.x] = ${result};`,
-        (ct === 'i32' ? intMathWgsl : mathWgsl) + (scaled && ct === 'f32' ? scaledWgsl : '') + (failure ? errorWgsl(bindings.length + 1) : ''),
+        (ct === 'i32' ? intMathWgsl : mathWgsl) + (scaled && ct === 'f32' ? scaledWgsl : '') + (failure ? errorWgsl : ''),
       );
     },
     failure !== undefined,

@@ -106,7 +106,7 @@ export function gather(rt: Runtime, x: GpuView, dim: number, index: GpuView): Gp
     `gather_${dtype}`,
     bindings,
     () => `${bindingsWgsl(bindings)}
-${errorWgsl(bindings.length + 1)}
+${errorWgsl}
 ${walkWgsl}
 ${kernelMain(`if (k < 0 || k >= size) { report(${ErrorCode.indexOutOfBounds}u, k, prm(7u), size); dst[i] = ${t}(0); return; }
   dst[i] = src[w.xo + k * prm(24u + prmu(2u))];`)}`,
@@ -161,7 +161,7 @@ export function scatter(rt: Runtime, dst: GpuView, dim: number, index: GpuView, 
       `scatter_add_${dtype}`,
       bindings,
       () => `${bindingsWgsl(bindings)}
-${errorWgsl(bindings.length + 1)}
+${errorWgsl}
 ${common}
 ${kernelMain(`if (k < 0 || k >= size) { report(${ErrorCode.indexOutOfBounds}u, k, prm(7u), size); return; }
   let at = ${target};
@@ -181,7 +181,7 @@ ${kernelMain(`if (k < 0 || k >= size) { report(${ErrorCode.indexOutOfBounds}u, k
       'scatter_claim',
       claimBindings,
       () => `${bindingsWgsl(claimBindings)}
-${errorWgsl(claimBindings.length + 1)}
+${errorWgsl}
 ${common}
 ${kernelMain(`if (k < 0 || k >= size) { report(${ErrorCode.indexOutOfBounds}u, k, prm(7u), size); return; }
   atomicMax(&claims[${target}], i + 1u);`)}`,
@@ -234,7 +234,7 @@ export function checkIndex(rt: Runtime, index: GpuView, check: IndexCheck): void
     'check_index',
     bindings,
     () => /* wgsl */ `${bindingsWgsl(bindings)}
-${errorWgsl(bindings.length + 1)}
+${errorWgsl}
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let i = linearIndex(wid, nwg, lid);

@@ -20,9 +20,8 @@
  *   barrier a step suffices.
  * On an H200 (bench/gpu.ts) the 64×64 tiling reaches 15–21 TFLOP/s at n = 1024 and 27–32 at n =
  * 2048 and 4096. At 128×128, 256 threads of 8×8 each reach 30–34 at 4096 (29–30 with one stage);
- * 128 threads of 16×8 each 34.4–35.5 (two runs; 33.2–33.3 at 2048), which is what cuBLAS's own
- * float32 kernels do at this tile (128 threads, 128 outputs each). cuBLAS does 37–38, 49–51 and
- * 50–51. Other shapes (64×128, 128×64 with 64 to 256 threads, 256×128, 128×256, 8×16 per thread,
+ * 128 threads of 16×8 each 34.4–35.5 (two runs; 33.2–33.3 at 2048). cuBLAS does 37–38, 49–51
+ * and 50–51. Other shapes (64×128, 128×64 with 64 to 256 threads, 256×128, 128×256, 8×16 per thread,
  * k steps of 16 and 32), two stages for the small tile (26–27 at 4096), writing the k loop out in
  * full (within noise), a padded a tile (+1–4 %, within noise, and past the 16 KiB WebGPU
  * guarantees) and WGSL's fma() in place of `acc += a * b` (the same: the driver fuses them

@@ -118,7 +118,7 @@ fn stridedOffset(i: u32, offset: i32, nd: u32, shapes: u32, strides: u32) -> i32
 fn linearIndex(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 { return (wid.y * nwg.x + wid.x) * 256u + lid; }
 `;
 
-/** The storage-buffer declarations of a kernel, bindings 1, 2, … in order. */
+/** A storage-buffer declaration of a kernel (see `bindingsWgsl` for where each goes). */
 export interface Binding {
   name: string;
   /** WGSL element type, e.g. `f32` or `atomic<u32>`. */
@@ -126,16 +126,24 @@ export interface Binding {
   access: 'read' | 'read_write';
 }
 
+/** Storage buffers a kernel may bind: one in group 0 beside the parameters, one in each of groups 1–3. */
+export const MAX_BINDINGS = 4;
+
+/**
+ * The declarations of a kernel's storage buffers: the first at binding 1 of group 0 (after the
+ * parameters, before the error buffer), each later one alone in a group of its own, 1, 2 and 3 —
+ * so that a bind group depends on one buffer only (context.ts says why).
+ */
 export function bindingsWgsl(bindings: readonly Binding[]): string {
-  return bindings.map((b, i) => `@group(0) @binding(${i + 1}) var<storage, ${b.access}> ${b.name}: array<${b.type}>;`).join('\n');
+  return bindings.map((b, i) => `@group(${i}) @binding(${i === 0 ? 1 : 0}) var<storage, ${b.access}> ${b.name}: array<${b.type}>;`).join('\n');
 }
 
 /**
  * The error a kernel can report, read back with the next `read` (GPU work cannot throw): the first
- * error wins, its code and three details land in a 4-word buffer bound after the kernel's own.
+ * error wins, its code and three details land in a 4-word buffer at binding 2 of group 0.
  */
-export const errorWgsl = (binding: number) => /* wgsl */ `
-@group(0) @binding(${binding}) var<storage, read_write> errs: array<atomic<u32>, 4>;
+export const errorWgsl = /* wgsl */ `
+@group(0) @binding(2) var<storage, read_write> errs: array<atomic<u32>, 4>;
 fn report(code: u32, a: i32, b: i32, c: i32) {
   loop {
     let r = atomicCompareExchangeWeak(&errs[0], 0u, code);
