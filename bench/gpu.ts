@@ -198,14 +198,13 @@ async function tilingAgrees(tile: Tile): Promise<boolean> {
 const large = TILES.large;
 const CANDIDATES: Record<string, Tile> = {
   ...TILES,
-  'large, a by k': { ...large, aByK: true },
-  'large, a by k, k16': { ...large, aByK: true, BK: 16 },
+  'large, a by m': { ...large, aByK: false },
   'large, one stage': { ...large, pipeline: false },
+  'large, k loop': { ...large, unrollK: false },
+  'large, 8×16 per thread': { ...large, TM: 8, TN: 16 },
   '128×128, 256 threads (8×8)': { ...large, TM: 8 },
-  '128×128, 256 threads (8×8), a by k': { ...large, TM: 8, aByK: true },
-  '128×64, 64 threads': { ...large, BN: 64 },
-  '128×64, 64 threads, a by k': { ...large, BN: 64, aByK: true },
-  '64×128, 64 threads (8×16)': { ...large, BM: 64, TM: 8, TN: 16 },
+  '256×128, 256 threads': { ...large, BM: 256 },
+  '128×256, 256 threads': { ...large, BN: 256, TM: 8, TN: 16 },
 };
 
 /**

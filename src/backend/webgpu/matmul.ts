@@ -12,36 +12,38 @@
  * Two shapes of tile, chosen by the size of the product (`tileFor`):
  * - 64×64 with 4×4 per thread (16 accumulators, 8 KiB of tiles): enough workgroups to fill a GPU
  *   for mid-sized products, and within WebGPU's guaranteed 16 KiB of workgroup memory.
- * - 128×128 with 16×8 per thread (128 accumulators, 128 threads): per 4 steps of k a thread loads
- *   24 vec4 from shared memory for 512 multiply-adds (the 64×64 tiling: 8 for 64), for products
- *   big enough to give every multiprocessor several workgroups anyway. It keeps two stages of
- *   tiles (16 KiB): the next k-step's global loads go out before the current step's multiply-adds
- *   and land in the other stage after them, so their latency hides behind the arithmetic and one
- *   barrier a step suffices.
- * On an H200 (bench/gpu.ts) the 64×64 tiling reaches 15–21 TFLOP/s at n = 1024 and 27–32 at n =
- * 2048 and 4096. At 128×128, 256 threads of 8×8 each reach 30–34 at 4096 (29–30 with one stage);
- * 128 threads of 16×8 each 34.4–35.5 (two runs; 33.2–33.3 at 2048). cuBLAS does 37–38, 49–51
- * and 50–51. Other shapes (64×128, 128×64 with 64 to 256 threads, 256×128, 128×256, 8×16 per thread,
- * k steps of 16 and 32), two stages for the small tile (26–27 at 4096), writing the k loop out in
- * full (within noise), a padded a tile (+1–4 %, within noise, and past the 16 KiB WebGPU
- * guarantees) and WGSL's fma() in place of `acc += a * b` (the same: the driver fuses them
- * already) did not do better. Nor did (one run each, commits d942089 and a69b77b have the code):
- * handing out blocks in bands of 4–16 block rows for L2 locality (31.5–32.6 at 4096), warps
- * covering 8×4 or 4×8 patches of threads rather than whole rows (33.0, 28.4), and Dawn's
- * robustness transform turned off (index clamps: 31.3 against 30.2, noise). `aByK` stores a's
- * tile by k, so that a thread holds fewer values of a: 32.5 with 8×8 per thread. A kernel of
- * multiply-adds on registers alone reaches 62 TFLOP/s there, so the remaining gap to cuBLAS is in
- * this kernel's schedule, not in Dawn or the driver.
+ * - 128×128 with 16×8 per thread (128 accumulators, 128 threads), a's tile stored by k (`aByK`):
+ *   per step of k a thread loads 4 vec4 of a (its 16 rows) and 2 of b (its 8 columns) from
+ *   shared memory for 128 multiply-adds (the 64×64 tiling: 2 for 16), for products big enough to
+ *   give every multiprocessor several workgroups anyway. It keeps two stages of tiles (16 KiB):
+ *   the next k-step's global loads go out before the current step's multiply-adds and land in the
+ *   other stage after them, so their latency hides behind the arithmetic and one barrier a step
+ *   suffices.
+ * On an H200 (bench/gpu.ts, one process each, kernel called directly) the 64×64 tiling reaches
+ * 15–21 TFLOP/s at n = 1024 and 27–32 at n = 2048 and 4096. At 128×128 and n = 4096: 256 threads
+ * of 8×8 each 30–34 (29–30 with one stage); 128 threads of 16×8 each 32.2–35.9 with a's tile by
+ * m, and 38.6–38.9 (two runs; 38.4–38.6 at 2048) by k, which is the large tiling: a thread holds
+ * the 16 values of a of one k at a time rather than 64 (16 rows × 4 k), so fewer registers. cuBLAS
+ * does 37–38, 49–51 and 50–51. Measured and not better: other shapes (64×128, 128×64 with 64 to
+ * 256 threads, 256×128, 128×256, 8×16 per thread), k steps of 16 and 32, one stage (35.8), the k
+ * loop not written out (31.7), two stages for the small tile (26–27 at 4096), a padded tile of a
+ * (+1–4 %, noise, and past the 16 KiB WebGPU guarantees), WGSL's fma() in place of
+ * `acc += a * b` (the same: the driver fuses them already). Nor did (one run each, commits d942089
+ * and a69b77b have the code): blocks handed out in bands of 4–16 block rows for L2 locality
+ * (31.5–32.6), warps covering 8×4 or 4×8 patches of threads rather than whole rows (33.0, 28.4),
+ * and Dawn's robustness transform turned off (index clamps: 31.3 against 30.2, noise). A kernel
+ * of multiply-adds on registers alone reaches 62 TFLOP/s there, so the remaining gap to cuBLAS is
+ * in this kernel's schedule, not in Dawn or the driver.
  * A thread's rows are not contiguous: it owns rows 4·ty…4·ty+3 of every group of 4·TY rows, so
  * that neighbouring threads read neighbouring 16-byte words of shared memory.
  * The accumulators are separate named variables, written out by the generator, so the compiler
  * keeps them in registers (an array indexed in a loop may be spilled to memory).
  *
- * a's tile is stored as [m][k / 4] and b's as [k][n / 4], in vec4: at each group of 4 k a thread
- * loads one vec4 per row of a and one per k and column group of b. Edges (M, N, K not multiples
- * of the tile) load zeros. When a and b are row-major with rows a multiple of 4 long, a second
- * variant loads global memory as vec4 too (one 16-byte load instead of four) and stores vec4
- * results, which is what most matmuls in a model are.
+ * b's tile is stored as [k][n / 4] in vec4, a's as [m][k / 4] (the small tiling: a thread loads
+ * one vec4 per row of a for 4 k at a time) or [k][m / 4] (the large one, `aByK`: one vec4 per 4
+ * rows and k). Edges (M, N, K not multiples of the tile) load zeros. When a and b are row-major
+ * with rows a multiple of 4 long, a second variant loads global memory as vec4 too (one 16-byte
+ * load instead of four) and stores vec4 results, which is what most matmuls in a model are.
  */
 import { numelOf } from '../../shape.js';
 import { Params } from './layout.js';
@@ -69,7 +71,7 @@ export interface Tile {
 
 export const TILES = {
   small: { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4 },
-  large: { BM: 128, BN: 128, BK: 8, TM: 16, TN: 8, pipeline: true, unrollK: true },
+  large: { BM: 128, BN: 128, BK: 8, TM: 16, TN: 8, pipeline: true, unrollK: true, aByK: true },
 } satisfies Record<string, Tile>;
 
 /** The tiling for a product: the large tile once it still gives the GPU enough workgroups. */
