@@ -406,7 +406,17 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = checkGatherIndex('gather', x, dim, index);
   const out = wrap(x.device, backendOf(x.device).gather(atLeast1d(x)._view, d, atLeast1d(index)._view), x.dtype, index.shape);
   const [shape, dtype, device] = [x.shape, x.dtype, x.device];
-  return record('GatherBackward0', [x], out, (g, [idx]) => [scatterAdd(zerosOf(shape, dtype, device), d, idx, g)], [index]);
+  return record('GatherBackward0', [x], out, (g, [idx]) => [addedIntoZeros(shape, dtype, device, d, idx, g)], [index]);
+}
+
+/**
+ * Zeros with `src` added at `index` along `dim`: the backward of gather and index_select. The
+ * zeros are new, so unless the backward is itself recorded (double backward, where scatterAdd's
+ * gradient is needed) the sum goes straight into them instead of into a copy.
+ */
+function addedIntoZeros(shape: Shape, dtype: DType, device: Device, dim: number, index: Tensor, src: Tensor): Tensor {
+  const zeros = zerosOf(shape, dtype, device);
+  return isGradEnabled() ? scatterAdd(zeros, dim, index, src) : scatterInto(zeros, dim, index, src, true);
 }
 
 /** The scatter kernel writing into `x` itself: `src` at `index` along `dim`, assigned or added. */
@@ -503,7 +513,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const out = wrap(x.device, backendOf(x.device).gather(input._view, d, idx._view), x.dtype, x.ndim === 0 ? index.shape : shape);
   const [xShape, dtype, device] = [input.shape, x.dtype, x.device];
   return record('IndexSelectBackward0', [x], out, (g, [i]) => [
-    scatterAdd(zerosOf(xShape, dtype, device), d, i, g.reshape(shape)).reshape(x.shape),
+    addedIntoZeros(xShape, dtype, device, d, i, g.reshape(shape)).reshape(x.shape),
   ], [idx]);
 }
 
