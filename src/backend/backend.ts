@@ -182,4 +182,10 @@ export interface Backend<S = unknown> {
    * instead of five, and no temporaries). Backends where the composition is as fast leave it out.
    */
   softmax?(x: View<S>, dim: number, log: boolean): S;
+  /**
+   * The gradient of `softmax` (or `logSoftmax`) along `dim` from the output gradient `g` and the
+   * forward's output `y` (float32, same shape), in one pass per row:
+   * `y ⊙ (g − Σ g ⊙ y)`, or `g − e^y ⊙ Σ g` for logSoftmax (webgpu: one dispatch instead of four).
+   */
+  softmaxBackward?(g: View<S>, y: View<S>, dim: number, log: boolean): S;
 }

@@ -8,7 +8,7 @@ import type { ReduceOp } from '../backend/backend.js';
 import { backendOf } from '../device.js';
 import { isFloating, type DType } from '../dtype.js';
 import { normalizeDim, numelOf, type Shape } from '../shape.js';
-import { noGrad } from '../autograd/grad-mode.js';
+import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { record } from '../autograd/node.js';
 import { Tensor, wrap } from '../tensor.js';
 import { exp, log, maximum, minimum, sqrt, sub, where } from './elementwise.js';
@@ -352,6 +352,17 @@ function fusedSoftmax(x: Tensor, dim: number, log: boolean): Tensor | undefined 
 }
 
 /**
+ * The gradient of softmax (logSoftmax when `log`) through the backend's fused kernel; undefined
+ * where it has none, and while the backward is itself recorded (double backward differentiates
+ * the composite).
+ */
+function fusedSoftmaxBackward(g: Tensor, y: Tensor, dim: number, log: boolean): Tensor | undefined {
+  const backend = backendOf(y.device);
+  if (!backend.softmaxBackward || isGradEnabled() || y.dtype !== 'float32' || g.dtype !== 'float32' || y.numel() === 0) return undefined;
+  return wrap(y.device, backend.softmaxBackward(g._view, y._view, normalizeDim(dim, y.ndim), log), y.dtype, y.shape);
+}
+
+/**
  * `softmax(x)_i = e^(x_i - m) / Σ_j e^(x_j - m)` along `dim`, with m the max for stability.
  * @example
  * torch.tensor([[1, 1]], { dtype: 'float32' }).softmax(1).tolist(); // [[0.5, 0.5]]
@@ -366,7 +377,7 @@ export function softmax(x: Tensor, dim: number): Tensor {
     return e.div(sum(e, dim, true));
   });
   // with y = softmax(x): ∂L/∂x = y ⊙ (g - Σ_j g_j y_j)
-  return record('SoftmaxBackward0', [x], out, (g, [y]) => [y.mul(sub(g, sum(g.mul(y), dim, true)))], [out]);
+  return record('SoftmaxBackward0', [x], out, (g, [y]) => [fusedSoftmaxBackward(g, y, dim, false) ?? y.mul(sub(g, sum(g.mul(y), dim, true)))], [out]);
 }
 
 /**
@@ -384,7 +395,7 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
     return sub(shifted, log(sum(exp(shifted), dim, true)));
   });
   // with y = logSoftmax(x): ∂L/∂x = g - e^y · Σ_j g_j
-  return record('LogSoftmaxBackward0', [x], out, (g, [y]) => [sub(g, exp(y).mul(sum(g, dim, true)))], [out]);
+  return record('LogSoftmaxBackward0', [x], out, (g, [y]) => [fusedSoftmaxBackward(g, y, dim, true) ?? sub(g, exp(y).mul(sum(g, dim, true)))], [out]);
 }
 
 /**

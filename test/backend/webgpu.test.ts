@@ -715,6 +715,22 @@ describe.skipIf(!available)('webgpu backend against the js reference', () => {
       await expectSame(gpu.softmax(x.gpu, dim, log), 'float32', expected as Float32Array, { rtol: 2e-6, atol: 1e-6 });
     });
 
+    it.prop(
+      [inputArb('float32', 'any', fc.array(fc.integer({ min: 1, max: 6 }), { maxLength: 3 })).chain(([g, v]) => fc.tuple(fc.constant(g), fc.constant(v), fc.integer({ min: 0, max: Math.max(g.shape.length - 1, 0) }))), fc.boolean()],
+      { numRuns: 60 },
+    )('their backward from a strided gradient equals the composite on js', async ([geometry, values, dim], log) => {
+      const grad = pairOf('float32', values.map((v) => (Math.abs(v) > 1e6 ? Math.sign(v) * 50 : v)), geometry);
+      const g = new torch.Tensor(new torch.Storage('js', grad.js.storage, 'float32', grad.js.storage.length), geometry.shape, geometry.strides, geometry.offset);
+      // y: the forward's output (contiguous, as the forward makes it) of some row values
+      const x = torch.tensor(Float32Array.from({ length: numel(geometry.shape) }, (_, i) => Math.sin(3 * i) * 4), { shape: geometry.shape });
+      const y = log ? x.logSoftmax(dim) : x.softmax(dim);
+      const yPair = pairOf('float32', Array.from(y.toTypedArray()), { shape: geometry.shape, strides: contiguous(geometry.shape), offset: 0 });
+      const expected = log ? g.sub(y.exp().mul(g.sum(dim, true))) : y.mul(g.sub(g.mul(y).sum(dim, true)));
+      const d = geometry.shape.length === 0 ? 0 : dim;
+      // Σ adds in another order on each side: an absolute error of a few float32 ulps of the sum
+      await expectSame(gpu.softmaxBackward(grad.gpu, yPair.gpu, d, log), 'float32', expected.contiguous().toTypedArray() as Float32Array, { rtol: 2e-6, atol: 2e-5 });
+    });
+
     vit('long rows (a 5000-class softmax) and many short ones', async () => {
       for (const [rows, cols] of [[3, 5000], [2000, 10]]) {
         const values = Array.from({ length: rows * cols }, (_, i) => Math.sin(i) * 8);
@@ -749,9 +765,12 @@ describe.skipIf(!available)('webgpu backend against the js reference', () => {
             const expected = log ? cpu.logSoftmax(dim) : cpu.softmax(dim);
             expect(y.gradFn?.name).toBe(expected.gradFn?.name);
             expect(difference(await y.data(), expected.toTypedArray(), { rtol: 2e-6, atol: 1e-6 })).toBeUndefined();
-            // the backward is the composite's, from the fused forward's output
+            // the backward is fused too, from the fused forward's output
             const weights = torch.arange(24, { dtype: 'float32' }).reshape(shape);
-            y.mul(weights.to('webgpu')).sum().backward();
+            const loss = y.mul(weights.to('webgpu')).sum();
+            dispatch.mockClear();
+            loss.backward();
+            expect(dispatch.mock.calls.map(([kernel]) => kernel.name)).toContain('softmax_backward_rows_float32');
             expected.mul(weights).sum().backward();
             expect(difference(await x.grad!.data(), cpu.grad!.toTypedArray(), { rtol: 1e-5, atol: 1e-5 })).toBeUndefined();
           }

@@ -197,6 +197,10 @@ export class WebGpuBackend implements Backend<GpuStorage>, Runtime {
   softmax(x: GpuView, dim: number, log: boolean): GpuStorage {
     return fused.softmax(this, x, dim, log);
   }
+  /** Their gradient from g and the forward's output y, in one dispatch (softmax.ts). */
+  softmaxBackward(g: GpuView, y: GpuView, dim: number, log: boolean): GpuStorage {
+    return fused.softmaxBackward(this, g, y, dim, log);
+  }
 }
 
 // ---- loading --------------------------------------------------------------------------------
