@@ -62,14 +62,32 @@ export function runBackward(
     captureNodes.set(node, t);
   }
 
+  // Each node's gradient so far, and how many of them are on each storage (one tensor, or views of
+  // one storage, can be on its way to several nodes: an add passes its gradient to both inputs).
   const grads = new Map<Node, Tensor>();
-  // The storages this pass made and nobody else can see (see `accumulate`): a sum made here, and a
-  // node's gradients for its inputs when their storage is neither the node's gradient's nor one of
-  // its saved tensors' (a backward function captures no other tensor: see `record`).
-  const owned = new Set<Storage>();
+  const waiting = new Map<Storage, number>();
+  const count = (storage: Storage, by: number) => waiting.set(storage, (waiting.get(storage) ?? 0) + by);
+  const put = (node: Node, g: Tensor) => {
+    const had = grads.get(node);
+    if (had) count(had._storage, -1);
+    grads.set(node, g);
+    count(g._storage, 1);
+  };
+  const take = (node: Node): Tensor | undefined => {
+    const g = grads.get(node);
+    if (g) {
+      grads.delete(node);
+      count(g._storage, -1);
+    }
+    return g;
+  };
   // a stored gradient must not be on a storage that is still on its way to another node, where a
   // hook could write into it (or a later leaf take it too)
-  const inFlight = (storage: Storage) => [...grads.values()].some((g) => g._storage === storage);
+  const inFlight = (storage: Storage) => (waiting.get(storage) ?? 0) > 0;
+  // The storages this pass made and nobody else can see (see `accumulate`): a sum made here, and a
+  // node's gradients for its inputs when their storage is neither the node's gradient's nor one of
+  // its saved tensors' (a backward function made by `record` captures no other tensor).
+  const owned = new Set<Storage>();
   // An owned gradient that no node waits for any more is garbage as soon as it has been used: its
   // memory goes back to the backend at once (wasm's heap, webgpu's buffer pool) instead of when a
   // garbage collection finds it, so the next step's temporaries reuse it (on webgpu, with the same
@@ -79,20 +97,26 @@ export function runBackward(
     owned.delete(g._storage);
     g.dispose();
   };
+  // Gradients summed into another: released once the running node has passed all its gradients on
+  // (one of them may be on the same storage as one still to go to a later input).
+  const summed: Tensor[] = [];
+  const releaseSummed = () => {
+    for (const g of summed.splice(0)) release(g);
+  };
   const add = (node: Node, g: Tensor) => {
     const have = grads.get(node);
     if (!have) {
-      grads.set(node, g);
+      put(node, g);
       return;
     }
     const sum = have.add(g);
     owned.add(sum._storage);
-    grads.set(node, sum);
-    release(have);
-    release(g);
+    put(node, sum);
+    summed.push(have, g);
   };
   const store = (t: Tensor, g: Tensor) => accumulate(t, g, createGraph, owned.has(g._storage) && !inFlight(g._storage), owned);
   rootNodes.forEach((node, i) => add(node, rootGrads[i]));
+  releaseSummed();
 
   const order = reverseTopologicalOrder(rootNodes);
   // With `capture` (autograd.grad), only nodes on a path to a captured tensor run, as in PyTorch:
@@ -108,9 +132,8 @@ export function runBackward(
   const run = () => {
     for (const node of order) {
       if (capture && !leadsToCapture.has(node)) continue;
-      let grad = grads.get(node);
+      let grad = take(node);
       if (!grad) continue;
-      grads.delete(node);
       for (const hook of node.hooks) {
         owned.delete(grad._storage); // the hook may keep it
         grad = hook(grad) ?? grad;
@@ -137,9 +160,10 @@ export function runBackward(
         if (g.shape.length !== shape.length || g.shape.some((s, d) => s !== shape[d])) {
           throw new Error(`${node.name} returned a gradient of shape ${fmtShape(g.shape)} for an input of shape ${fmtShape(shape)}`);
         }
-        if (!seen.has(g._storage)) owned.add(g._storage);
+        if (node.ownsResults && !seen.has(g._storage)) owned.add(g._storage);
         add(next, g);
       });
+      releaseSummed();
       release(grad); // unless it went on to an input as it is
       if (!retainGraph) node.free();
     }

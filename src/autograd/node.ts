@@ -27,6 +27,12 @@ export class Node {
   private savedTensors: { tensor: Tensor | undefined; version: number }[] | undefined;
   /** True once `backward` freed the saved tensors. */
   freed = false;
+  /**
+   * Whether `backwardFn` keeps `record`'s promise: the gradients it returns are new tensors, or
+   * `grad` and saved tensors (and views of them), never a tensor it captured. The backward pass
+   * then knows the new ones are its own, to hand to a leaf without a copy and to free once used.
+   */
+  ownsResults = false;
 
   constructor(
     /** PyTorch's name for this node: `AddBackward0`, `MmBackward0`, `AccumulateGrad`, … */
@@ -127,13 +133,15 @@ export function record(
 ): Tensor {
   // only floating tensors carry gradients: an integer or bool result never requires grad
   if (!isGradEnabled() || !isFloating(output.dtype) || !inputs.some((t) => t?.requiresGrad)) return output;
-  output.gradFn = new Node(
+  const node = new Node(
     name,
     inputs.map((t) => (t?.requiresGrad ? gradNodeOf(t) : null)),
     inputs.map((t) => t?.shape ?? []),
     backward,
     saved,
   );
+  node.ownsResults = true;
+  output.gradFn = node;
   output.requiresGrad = true;
   return output;
 }

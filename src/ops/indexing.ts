@@ -412,11 +412,12 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
 /**
  * Zeros with `src` added at `index` along `dim`: the backward of gather and index_select. The
  * zeros are new, so unless the backward is itself recorded (double backward, where scatterAdd's
- * gradient is needed) the sum goes straight into them instead of into a copy.
+ * gradient is needed) the sum goes straight into them instead of into a copy. A gradient of
+ * another dtype goes through scatterAdd, which refuses it.
  */
 function addedIntoZeros(shape: Shape, dtype: DType, device: Device, dim: number, index: Tensor, src: Tensor): Tensor {
   const zeros = zerosOf(shape, dtype, device);
-  return isGradEnabled() ? scatterAdd(zeros, dim, index, src) : scatterInto(zeros, dim, index, src, true);
+  return isGradEnabled() || src.dtype !== dtype ? scatterAdd(zeros, dim, index, src) : scatterInto(zeros, dim, index, src, true);
 }
 
 /** The scatter kernel writing into `x` itself: `src` at `index` along `dim`, assigned or added. */

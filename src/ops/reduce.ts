@@ -359,6 +359,7 @@ function fusedSoftmax(x: Tensor, dim: number, log: boolean): Tensor | undefined 
 function fusedSoftmaxBackward(g: Tensor, y: Tensor, dim: number, log: boolean): Tensor | undefined {
   const backend = backendOf(y.device);
   if (!backend.softmaxBackward || isGradEnabled() || y.dtype !== 'float32' || g.dtype !== 'float32' || y.numel() === 0) return undefined;
+  if (g.ndim !== y.ndim || g.shape.some((size, d) => size !== y.shape[d])) return undefined; // a hook's odd gradient: the composite says what is wrong
   return wrap(y.device, backend.softmaxBackward(g._view, y._view, normalizeDim(dim, y.ndim), log), y.dtype, y.shape);
 }
 

@@ -213,6 +213,53 @@ describe.each(devices)('gradient storage on %s', (device: Device) => {
       want.forEach((v, i) => expect(got[i]).toBeCloseTo(v, 4));
     });
 
+    /**
+     * A node that passes its gradient (or views of it) to several inputs, where an earlier input's
+     * node already holds a gradient: the sum there must not free what a later input still gets.
+     * Each graph against the same graph on js (which frees nothing).
+     */
+    const fanIns: Record<string, (x: Tensor) => Tensor> = {
+      'a residual h + relu(h), h used before': (x) => {
+        const h = x.mul(2);
+        return h.pow(2).sum().add(h.add(h.relu()).mul(0.5).sum());
+      },
+      'stack of two results, one used before': (x) => {
+        const [h1, h2] = [x.mul(2), x.mul(3)];
+        return h1.sum().add(torch.stack([h1, h2]).mul(2).sum());
+      },
+      'cat of two results, one used before': (x) => {
+        const [a, b] = [x.mul(2), x.mul(3)];
+        return a.sum().add(torch.cat([a, b]).mul(2).sum());
+      },
+    };
+    for (const [name, f] of Object.entries(fanIns)) {
+      vit(`gradients shared by several inputs survive the sums: ${name}`, async () => {
+        const values = [0.5, -1.5, 2, 0.25];
+        const x = torch.tensor(values, { dtype: 'float32', device }).requiresGrad_();
+        f(x).backward();
+        const ref = torch.tensor(values, { dtype: 'float32' }).requiresGrad_();
+        f(ref).backward();
+        expect(await listOf(x.grad!)).toEqual(ref.grad!.tolist());
+      });
+    }
+
+    vit('a hand-made Node whose backward returns a tensor it keeps: the tensor stays usable', async () => {
+      const x = leaf([3]);
+      const k = torch.rand([3], { device });
+      const z = x.mul(1);
+      const w = leaf([3]).mul(1);
+      w.gradFn = new torch.autograd.Node('KeepsK', [z.gradFn], [[3]], () => [k], []); // k is not the pass's to free
+      w.sum().backward();
+      expect(await listOf(x.grad!)).toEqual(await listOf(k));
+      expect(await listOf(k.add(0))).toEqual(await listOf(x.grad!)); // k still readable
+    });
+
+    vit("gather's backward into its own zeros still refuses a gradient of another dtype, as scatter_add does", () => {
+      const x = leaf([3]);
+      const picked = x.gather(0, torch.tensor([0, 2, 2], { device }));
+      expect(() => picked.backward(torch.tensor([1, 2, 3], { device }))).toThrow('scatter_add(): Expected self.dtype to be equal to src.dtype');
+    });
+
     vit('retain_grad, hooks and autograd.grad keep theirs', async () => {
       const x = leaf([3]);
       const y = x.mul(2);
