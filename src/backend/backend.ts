@@ -188,4 +188,10 @@ export interface Backend<S = unknown> {
    * `y ⊙ (g − Σ g ⊙ y)`, or `g − e^y ⊙ Σ g` for logSoftmax (webgpu: one dispatch instead of four).
    */
   softmaxBackward?(g: View<S>, y: View<S>, dim: number, log: boolean): S;
+  /**
+   * relu's gradient from the output gradient `g` and relu's output `y` (float32, same shape): `g`
+   * where `y > 0` or is NaN, 0 where `y ≤ 0` (PyTorch's threshold_backward), in one pass (webgpu:
+   * one dispatch instead of le and where).
+   */
+  reluBackward?(g: View<S>, y: View<S>): S;
 }

@@ -637,7 +637,15 @@ export const sigmoid = (x: Tensor): Tensor => unaryOp('sigmoid', 'SigmoidBackwar
 export function relu(x: Tensor): Tensor {
   if (x.dtype === 'bool') throw new TypeError('Boolean inputs not supported for relu');
   // zero only where y <= 0 (PyTorch's threshold_backward), so a NaN input passes its gradient on
-  return unaryOp('relu', 'ReluBackward0', x, (g, _x, y) => where(y.le(0), 0, g), false, 'y');
+  return unaryOp('relu', 'ReluBackward0', x, (g, _x, y) => fusedReluBackward(g, y) ?? where(y.le(0), 0, g), false, 'y');
+}
+
+/** relu's gradient through the backend's fused kernel; undefined where it has none, and while the backward is recorded. */
+function fusedReluBackward(g: Tensor, y: Tensor): Tensor | undefined {
+  const backend = backendOf(y.device);
+  if (!backend.reluBackward || isGradEnabled() || g.dtype !== 'float32' || y.dtype !== 'float32' || g.device !== y.device) return undefined;
+  if (g.ndim !== y.ndim || g.shape.some((size, d) => size !== y.shape[d])) return undefined;
+  return wrap(y.device, backend.reluBackward(g._view, y._view), 'float32', y.shape);
 }
 /**
  * Largest integer ≤ x. Piecewise constant: gradient 0.

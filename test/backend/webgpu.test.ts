@@ -736,6 +736,17 @@ describe.skipIf(!available)('webgpu backend against the js reference', () => {
       await expectSame(gpu.softmaxBackward(grad.gpu, yPair.gpu, d, log), 'float32', expected.contiguous().toTypedArray() as Float32Array, { rtol: 2e-6, atol: 2e-5 });
     });
 
+    it.prop([inputArb('float32')], { numRuns: 60 })("relu's fused backward equals where(y <= 0, 0, g) on js: NaN y passes g on, ±0 stops it", async ([geometry, values]) => {
+      const grad = pairOf('float32', values, geometry);
+      const g = new torch.Tensor(new torch.Storage('js', grad.js.storage, 'float32', grad.js.storage.length), geometry.shape, geometry.strides, geometry.offset);
+      const specials = [NaN, -0, 0, Infinity, -Infinity];
+      const yValues = Array.from({ length: numel(geometry.shape) }, (_, i) => (i % 3 === 0 ? specials[(i / 3) % specials.length] : Math.sin(i) * 3));
+      const yPair = pairOf('float32', yValues, { shape: geometry.shape, strides: contiguous(geometry.shape), offset: 0 });
+      const y = torch.tensor(Float32Array.from(yValues), { shape: geometry.shape });
+      const expected = torch.where(y.le(0), 0, g);
+      await expectSame(gpu.reluBackward(grad.gpu, yPair.gpu), 'float32', expected.contiguous().toTypedArray() as Float32Array);
+    });
+
     vit('long rows (a 5000-class softmax) and many short ones', async () => {
       for (const [rows, cols] of [[3, 5000], [2000, 10]]) {
         const values = Array.from({ length: rows * cols }, (_, i) => Math.sin(i) * 8);

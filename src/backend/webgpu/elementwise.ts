@@ -1,5 +1,6 @@
 /**
- * Elementwise kernels: copy (and cast), copyInto, fill, unary, binary (and binaryInto) and where.
+ * Elementwise kernels: copy (and cast), copyInto, fill, unary, binary (and binaryInto), where, and
+ * relu's backward.
  *
  * One thread per output element, 256 threads a workgroup (a multiple of every GPU's SIMD width,
  * and the most SwiftShader allows). A thread turns its linear index into coordinates of the
@@ -183,6 +184,19 @@ export function unary(rt: Runtime, op: UnaryOp, x: GpuView): GpuStorage {
   });
   const out = outputOf(rt, outDtype, x.shape);
   runMap(rt, kernel, x.shape, [out.view, x]);
+  return out.storage;
+}
+
+/** relu's gradient, `leF(y, 0) ? 0 : g` (le's formula: false for NaN), over float32 views of one shape. */
+export function reluBackward(rt: Runtime, g: GpuView, y: GpuView): GpuStorage {
+  const bindings: Binding[] = [
+    { name: 'dst', type: 'f32', access: 'read_write' },
+    { name: 'grad', type: 'f32', access: 'read' },
+    { name: 'y', type: 'f32', access: 'read' },
+  ];
+  const kernel = rt.ctx.kernel('relu_backward_float32', bindings, () => mapKernel(bindings, 'dst[o.x] = select(grad[o.y], 0.0, leF(y[o.z], 0.0));', mathWgsl));
+  const out = outputOf(rt, 'float32', g.shape);
+  runMap(rt, kernel, g.shape, [out.view, g, y]);
   return out.storage;
 }
 

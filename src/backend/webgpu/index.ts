@@ -172,6 +172,11 @@ export class WebGpuBackend implements Backend<GpuStorage>, Runtime {
   where(cond: GpuView, a: GpuView, b: GpuView): GpuStorage {
     return elementwise.where(this, cond, a, b);
   }
+  /** relu's gradient in one dispatch (elementwise.ts). */
+  reluBackward(g: GpuView, y: GpuView): GpuStorage {
+    if (gpuDType(g.dtype) !== 'float32' || gpuDType(y.dtype) !== 'float32') throw new TypeError(`webgpu relu backward: expected float32, got ${g.dtype} and ${y.dtype}`);
+    return elementwise.reluBackward(this, g, y);
+  }
   reduce(op: ReduceOp, x: GpuView, dims: readonly number[], outDtype: DType): GpuStorage {
     return reductions.reduce(this, op, x, dims, outDtype);
   }
