@@ -143,9 +143,9 @@ export interface Backend<S = unknown> {
    * for in-place ops (`x.add_(y)`, an optimizer's `p.add_(d, { alpha: -lr })`): one pass and no
    * temporary. For `add` and `sub`, `alpha` scales b first, `a ± alpha·b`, with `alpha·b` what
    * `mul(b, alpha)` would store (alpha cast to the dtype, the product rounded to it), so that the
-   * result is the two kernels' to the bit; other ops take 1. `out` may be `a` or `b` itself, element for element (each element is
-   * read before it is written), and overlaps them nowhere else. Backends without it get `binary`
-   * and `copyInto` from the tensor layer instead.
+   * result is the two kernels' to the bit; other ops take 1. `out` may be `a` or `b` itself,
+   * element for element (each element is read before it is written), and overlaps them nowhere
+   * else. Backends without it get `binary` and `copyInto` from the tensor layer instead.
    */
   binaryInto?(op: BinaryOp, a: View<S>, b: View<S>, out: View<S>, alpha?: number): void;
   /** `cond ? a : b` elementwise; all three views have the output's shape, `a` and `b` its dtype. */
