@@ -39,6 +39,9 @@ export function isContiguousLayout(shape: Shape, strides: readonly number[]): bo
   return true;
 }
 
+/** Whether two shapes are the same, dim for dim. */
+export const sameShape = (a: Shape, b: Shape): boolean => a.length === b.length && a.every((size, d) => size === b[d]);
+
 /** Formats a shape the way PyTorch's messages do: `[2, 3]`. */
 export const fmtShape = (shape: Shape): string => `[${shape.join(', ')}]`;
 

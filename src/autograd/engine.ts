@@ -3,7 +3,7 @@
  * build-topo), so each node runs only after every gradient flowing into it has been summed; then
  * it applies that node's chain rule and passes the results on. Leaves accumulate into `.grad`.
  */
-import { contiguousStrides, fmtShape } from '../shape.js';
+import { contiguousStrides, fmtShape, sameShape } from '../shape.js';
 import { onesLike } from '../ops/creation.js';
 import type { Storage, Tensor } from '../tensor.js';
 import { enableGrad, noGrad } from './grad-mode.js';
@@ -157,7 +157,7 @@ export function runBackward(
         const g = inputGrads[i];
         if (!next || !g) return;
         const shape = node.inputShapes[i];
-        if (g.shape.length !== shape.length || g.shape.some((s, d) => s !== shape[d])) {
+        if (!sameShape(g.shape, shape)) {
           throw new Error(`${node.name} returned a gradient of shape ${fmtShape(g.shape)} for an input of shape ${fmtShape(shape)}`);
         }
         if (node.ownsResults && !seen.has(g._storage)) owned.add(g._storage);
@@ -232,7 +232,7 @@ export function backward(t: Tensor, gradient: Tensor | undefined, options: Backw
 }
 
 function checkGradShape(grad: Tensor, output: Tensor, i: number): void {
-  if (grad.shape.length !== output.shape.length || grad.shape.some((s, d) => s !== output.shape[d])) {
+  if (!sameShape(grad.shape, output.shape)) {
     throw new RangeError(
       `Mismatch in shape: grad_output[${i}] has a shape of ${fmtShape(grad.shape)} and output[${i}] has a shape of ${fmtShape(output.shape)}.`,
     );

@@ -13,6 +13,7 @@
  *   `[image, label]` samples give `[images, labels]` and `{ x, y }` samples give `{ x: xs, y: ys }`.
  */
 import { allocArray } from '../dtype.js';
+import { sameShape } from '../shape.js';
 import { fromTypedArray } from '../ops/creation.js';
 import { stack } from '../ops/joining.js';
 import { Tensor } from '../tensor.js';
@@ -85,7 +86,7 @@ function stackTensors(batch: readonly unknown[], path: string): Tensor {
   const first = tensors[0];
   for (let i = 1; i < tensors.length; i++) {
     const shape = tensors[i].shape;
-    if (shape.length !== first.ndim || shape.some((s, d) => s !== first.shape[d])) {
+    if (!sameShape(shape, first.shape)) {
       throw new RangeError(`stack expects each tensor to be equal size, but got [${first.shape.join(', ')}] at entry 0 and [${shape.join(', ')}] at entry ${i} (${path})`);
     }
   }

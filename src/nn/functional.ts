@@ -24,7 +24,7 @@ import { fromTypedArray, full, ones, rand, zeros } from '../ops/creation.js';
 import { log, sub, where } from '../ops/elementwise.js';
 import { checkIndex, indexPut, oneHot as oneHotOp } from '../ops/indexing.js';
 import { logSoftmax as logSoftmaxOp, softmax as softmaxOp, sumToShape } from '../ops/reduce.js';
-import { broadcastShapes, fmtShape, normalizeDim, numelOf, type Shape } from '../shape.js';
+import { broadcastShapes, fmtShape, normalizeDim, numelOf, sameShape, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
 // =================================================================================================
@@ -87,8 +87,6 @@ function negLogSigmoid(x: Tensor): Tensor {
 // =================================================================================================
 // Losses
 // =================================================================================================
-
-const sameShape = (a: Shape, b: Shape): boolean => a.length === b.length && a.every((s, i) => s === b[i]);
 
 /**
  * Throws unless `t` broadcasts to `shape` without growing it, as PyTorch's in-place update of the

@@ -9,7 +9,7 @@
 import { comparisonOps, type BinaryOp, type UnaryOp } from '../backend/backend.js';
 import { backendOf, readsSynchronously } from '../device.js';
 import { category, isFloating, promoteTypes, scalarDType, type DType } from '../dtype.js';
-import { broadcastShapes, broadcastsTo } from '../shape.js';
+import { broadcastShapes, broadcastsTo, sameShape } from '../shape.js';
 import { record } from '../autograd/node.js';
 import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { Tensor, wrap, type TensorLike } from '../tensor.js';
@@ -640,11 +640,20 @@ export function relu(x: Tensor): Tensor {
   return unaryOp('relu', 'ReluBackward0', x, (g, _x, y) => fusedReluBackward(g, y) ?? where(y.le(0), 0, g), false, 'y');
 }
 
-/** relu's gradient through the backend's fused kernel; undefined where it has none, and while the backward is recorded. */
+/**
+ * Whether a backend's fused backward kernel (Backend.reluBackward, softmaxBackward) may take the
+ * place of the composite: the backward is not itself recorded (double backward differentiates the
+ * composite), and the gradient g and the forward's output y are float32 of one shape on one device
+ * (a hook's odd gradient goes to the composite, which says what is wrong).
+ */
+export function fusesBackward(g: Tensor, y: Tensor): boolean {
+  return !isGradEnabled() && g.dtype === 'float32' && y.dtype === 'float32' && g.device === y.device && sameShape(g.shape, y.shape);
+}
+
+/** relu's gradient through the backend's fused kernel; undefined where it has none or may not use it. */
 function fusedReluBackward(g: Tensor, y: Tensor): Tensor | undefined {
   const backend = backendOf(y.device);
-  if (!backend.reluBackward || isGradEnabled() || g.dtype !== 'float32' || y.dtype !== 'float32' || g.device !== y.device) return undefined;
-  if (g.ndim !== y.ndim || g.shape.some((size, d) => size !== y.shape[d])) return undefined;
+  if (!backend.reluBackward || !fusesBackward(g, y)) return undefined;
   return wrap(y.device, backend.reluBackward(g._view, y._view), 'float32', y.shape);
 }
 /**

@@ -8,10 +8,10 @@ import type { ReduceOp } from '../backend/backend.js';
 import { backendOf } from '../device.js';
 import { isFloating, type DType } from '../dtype.js';
 import { normalizeDim, numelOf, type Shape } from '../shape.js';
-import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
+import { noGrad } from '../autograd/grad-mode.js';
 import { record } from '../autograd/node.js';
 import { Tensor, wrap } from '../tensor.js';
-import { exp, log, maximum, minimum, sqrt, sub, where } from './elementwise.js';
+import { exp, fusesBackward, log, maximum, minimum, sqrt, sub, where } from './elementwise.js';
 import { full } from './creation.js';
 import { cat, narrow } from './joining.js';
 
@@ -351,15 +351,10 @@ function fusedSoftmax(x: Tensor, dim: number, log: boolean): Tensor | undefined 
   return wrap(x.device, backend.softmax(x._view, normalizeDim(dim, x.ndim), log), x.dtype, x.shape);
 }
 
-/**
- * The gradient of softmax (logSoftmax when `log`) through the backend's fused kernel; undefined
- * where it has none, and while the backward is itself recorded (double backward differentiates
- * the composite).
- */
+/** The gradient of softmax (logSoftmax when `log`) through the backend's fused kernel; undefined where it has none or may not use it. */
 function fusedSoftmaxBackward(g: Tensor, y: Tensor, dim: number, log: boolean): Tensor | undefined {
   const backend = backendOf(y.device);
-  if (!backend.softmaxBackward || isGradEnabled() || y.dtype !== 'float32' || g.dtype !== 'float32' || y.numel() === 0) return undefined;
-  if (g.ndim !== y.ndim || g.shape.some((size, d) => size !== y.shape[d])) return undefined; // a hook's odd gradient: the composite says what is wrong
+  if (!backend.softmaxBackward || !fusesBackward(g, y) || y.numel() === 0) return undefined;
   return wrap(y.device, backend.softmaxBackward(g._view, y._view, normalizeDim(dim, y.ndim), log), y.dtype, y.shape);
 }
 

@@ -189,6 +189,7 @@ export function unary(rt: Runtime, op: UnaryOp, x: GpuView): GpuStorage {
 
 /** relu's gradient, `leF(y, 0) ? 0 : g` (le's formula: false for NaN), over float32 views of one shape. */
 export function reluBackward(rt: Runtime, g: GpuView, y: GpuView): GpuStorage {
+  if (gpuDType(g.dtype) !== 'float32' || gpuDType(y.dtype) !== 'float32') throw new TypeError(`webgpu relu backward: expected float32, got ${g.dtype} and ${y.dtype}`);
   const bindings: Binding[] = [
     { name: 'dst', type: 'f32', access: 'read_write' },
     { name: 'grad', type: 'f32', access: 'read' },

@@ -174,7 +174,6 @@ export class WebGpuBackend implements Backend<GpuStorage>, Runtime {
   }
   /** relu's gradient in one dispatch (elementwise.ts). */
   reluBackward(g: GpuView, y: GpuView): GpuStorage {
-    if (gpuDType(g.dtype) !== 'float32' || gpuDType(y.dtype) !== 'float32') throw new TypeError(`webgpu relu backward: expected float32, got ${g.dtype} and ${y.dtype}`);
     return elementwise.reluBackward(this, g, y);
   }
   reduce(op: ReduceOp, x: GpuView, dims: readonly number[], outDtype: DType): GpuStorage {
