@@ -105,8 +105,8 @@ export class GpuContext {
   private readonly kernels = new Map<string, Kernel>();
   /** One layout per kind of group, shared by every pipeline (see the header). */
   private readonly layouts = new Map<string, GPUBindGroupLayout>();
-  /** Bind groups by buffer id, then by kind (see the header). */
-  private readonly bindGroups = new Map<number, Map<string, GPUBindGroup>>();
+  /** Bind groups by buffer, then by kind (see the header). */
+  private readonly bindGroups = new Map<GPUBuffer, Map<string, GPUBindGroup>>();
   private bindGroupsCreated = 0;
   /** The kernel whose pipeline the open compute pass has set (a pass keeps it across dispatches). */
   private passKernel: Kernel | null = null;
@@ -223,9 +223,8 @@ export class GpuContext {
 
   /** The bind group of kind `kind` over `buffer`, from the cache when it can. */
   private bindGroup(kind: GroupKind, buffer: GPUBuffer): GPUBindGroup {
-    const id = this.pool.idOf(buffer);
-    let groups = this.bindGroups.get(id);
-    if (!groups) this.bindGroups.set(id, (groups = new Map()));
+    let groups = this.bindGroups.get(buffer);
+    if (!groups) this.bindGroups.set(buffer, (groups = new Map()));
     let group = groups.get(kind.key);
     if (group) return group;
     const entries: GPUBindGroupEntry[] = kind.first
@@ -243,7 +242,7 @@ export class GpuContext {
 
   /** Drops the cached bind groups of `buffers`, which the pool is about to destroy. */
   forgetBuffers(buffers: readonly GPUBuffer[]): void {
-    for (const buffer of buffers) this.bindGroups.delete(this.pool.idOf(buffer));
+    for (const buffer of buffers) this.bindGroups.delete(buffer);
   }
 
   /** Bind groups cached now, and created since the device started (a flat count in a loop means the cache hits). */

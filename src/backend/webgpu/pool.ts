@@ -39,7 +39,7 @@ export function sizeClass(bytes: number): number {
 
 interface Pooled {
   buffer: GPUBuffer;
-  /** Its id (`idOf`). */
+  /** Its number, in order of creation (`ids`). */
   id: number;
   /** The batch (epoch) in which it was released. */
   releasedAt: number;
@@ -132,16 +132,6 @@ export class BufferPool {
     this.reclaimer.register(owner, { buffer, bytes }, bytes);
   }
 
-  /** A small integer naming `buffer` (the bind-group cache's keys in context.ts); unique while the pool lives. */
-  idOf(buffer: GPUBuffer): number {
-    let id = this.ids.get(buffer);
-    if (id === undefined) {
-      id = this.nextId++; // a buffer the pool did not create
-      this.ids.set(buffer, id);
-    }
-    return id;
-  }
-
   /**
    * The free buffer of class `size` with the lowest id, not the last one released: finalizers
    * hand buffers back in an order that changes from step to step, and a buffer has bind groups
@@ -183,7 +173,7 @@ export class BufferPool {
       return;
     }
     const list = this.free.get(bytes) ?? [];
-    list.push({ buffer, id: this.idOf(buffer), releasedAt: this.context.epoch });
+    list.push({ buffer, id: this.ids.get(buffer)!, releasedAt: this.context.epoch });
     this.free.set(bytes, list);
     this.pooled += bytes;
   }
