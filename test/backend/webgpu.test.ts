@@ -64,6 +64,10 @@ function pairOf(dtype: GpuDT, values: readonly number[], g: Geometry): Pair {
   };
 }
 
+/** The js half of a pair as a Tensor over the same storage, strides and offset. */
+const jsTensorOf = (p: Pair): torch.Tensor =>
+  new torch.Tensor(new torch.Storage('js', p.js.storage, p.js.dtype, p.js.storage.length), p.js.shape, p.js.strides, p.js.offset);
+
 const contiguous = (shape: readonly number[]): number[] => shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
 const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -708,13 +712,15 @@ describe.skipIf(!available)('webgpu backend against the js reference', () => {
     const rowsArb = inputArb('float32', 'any', fc.array(fc.integer({ min: 1, max: 6 }), { maxLength: 3 })).chain(([g, v]) =>
       fc.tuple(fc.constant(g), fc.constant(v), fc.integer({ min: 0, max: Math.max(g.shape.length - 1, 0) })),
     );
+    /** Values beyond ±1e6 brought to ±50, so that differences within a row stay far from float32 overflow. */
+    const rowValues = (values: readonly number[]) => values.map((v) => (Math.abs(v) > 1e6 ? Math.sign(v) * 50 : v));
 
     it.prop(
       [rowsArb, fc.boolean()],
       { numRuns: 60 },
     )('softmax and logSoftmax rows equal the composite (amax, sub, exp, sum, div) on js', async ([g, values, dim], log) => {
-      const x = pairOf('float32', values.map((v) => (Math.abs(v) > 1e6 ? Math.sign(v) * 50 : v)), g);
-      const t = new torch.Tensor(new torch.Storage('js', x.js.storage, 'float32', x.js.storage.length), g.shape, g.strides, g.offset);
+      const x = pairOf('float32', rowValues(values), g);
+      const t = jsTensorOf(x);
       const expected = (log ? t.logSoftmax(dim) : t.softmax(dim)).contiguous().toTypedArray();
       // ln Σ rounds in float32 on both sides, in another order: an absolute error of a few 1e-7
       await expectSame(gpu.softmax(x.gpu, dim, log), 'float32', expected as Float32Array, { rtol: 2e-6, atol: 1e-6 });
@@ -724,8 +730,8 @@ describe.skipIf(!available)('webgpu backend against the js reference', () => {
       [rowsArb, fc.boolean()],
       { numRuns: 60 },
     )('their backward from a strided gradient equals the composite on js', async ([geometry, values, dim], log) => {
-      const grad = pairOf('float32', values.map((v) => (Math.abs(v) > 1e6 ? Math.sign(v) * 50 : v)), geometry);
-      const g = new torch.Tensor(new torch.Storage('js', grad.js.storage, 'float32', grad.js.storage.length), geometry.shape, geometry.strides, geometry.offset);
+      const grad = pairOf('float32', rowValues(values), geometry);
+      const g = jsTensorOf(grad);
       // y: the forward's output (contiguous, as the forward makes it) of some row values
       const x = torch.tensor(Float32Array.from({ length: numel(geometry.shape) }, (_, i) => Math.sin(3 * i) * 4), { shape: geometry.shape });
       const y = log ? x.logSoftmax(dim) : x.softmax(dim);
@@ -738,7 +744,7 @@ describe.skipIf(!available)('webgpu backend against the js reference', () => {
 
     it.prop([inputArb('float32')], { numRuns: 60 })("relu's fused backward equals where(y <= 0, 0, g) on js: NaN y passes g on, ±0 stops it", async ([geometry, values]) => {
       const grad = pairOf('float32', values, geometry);
-      const g = new torch.Tensor(new torch.Storage('js', grad.js.storage, 'float32', grad.js.storage.length), geometry.shape, geometry.strides, geometry.offset);
+      const g = jsTensorOf(grad);
       const specials = [NaN, -0, 0, Infinity, -Infinity];
       const yValues = Array.from({ length: numel(geometry.shape) }, (_, i) => (i % 3 === 0 ? specials[(i / 3) % specials.length] : Math.sin(i) * 3));
       const yPair = pairOf('float32', yValues, { shape: geometry.shape, strides: contiguous(geometry.shape), offset: 0 });
