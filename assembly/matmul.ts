@@ -30,6 +30,12 @@
  * changes nothing. With fused multiply-adds (relaxed SIMD, below) a 3 x 12 tile fits (9 + 6
  * registers) but measures the same as 4 x 8 (54.8 vs 54.3).
  *
+ * The k loop runs on the A pointer and tests it at the end (do-while: kc is never 0). Written as
+ * `for (k = 0; k < kc; k++)`, V8 kept a counter beside the two pointers and compared it with kc
+ * reloaded from the stack every k, and the kernel alone ran at 42.8 GFLOP/s; the same loop on the
+ * pointer, tested at the top, 45; tested at the end, 47-48. A 1024² product went from 41-43 to
+ * 45-46. (5 x 8 and 3 x 12 tiles written this way still spill: 36-39.)
+ *
  * Packing reads the operands through their strides, so a transposed (or otherwise strided)
  * operand costs one strided pass over K x N or M x K elements, negligible next to the M x N x K
  * products: `a.matmul(w.t())` runs as fast as `a.matmul(w)`.
@@ -192,8 +198,8 @@ function packA32(dst: usize, a: usize, sam: i32, sak: i32, i0: i32, mc: i32, k0:
 
 /**
  * The 4 x 8 micro-kernel: C[0:4, 0:8] (+)= Σ_k A[0:4, k] ⊗ B[k, 0:8] over one packed A panel
- * and one packed B panel. `ldc` is C's row stride in bytes; `add` says whether to add to C
- * (later K blocks) or overwrite it (the first). The tile is written to C directly.
+ * and one packed B panel (kc >= 1). `ldc` is C's row stride in bytes; `add` says whether to add
+ * to C (later K blocks) or overwrite it (the first). The tile is written to C directly.
  */
 // @ts-ignore: decorator
 @inline
@@ -202,7 +208,8 @@ function kernel32(kc: i32, a: usize, b: usize, c: usize, ldc: usize, add: bool):
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  for (let k = 0; k < kc; k++) {
+  const aEnd = a + <usize>kc * 16;
+  do {
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let ai = v128.load32_splat(a);
@@ -219,7 +226,7 @@ function kernel32(kc: i32, a: usize, b: usize, c: usize, ldc: usize, add: bool):
     c31 = madd32(ai, b1, c31);
     a += 16;
     b += 32;
-  }
+  } while (a < aEnd);
   if (add) {
     c00 = f32x4.add(c00, v128.load(c));
     c01 = f32x4.add(c01, v128.load(c, 16));
@@ -358,7 +365,8 @@ function kernel64(kc: i32, a: usize, b: usize, c: usize, ldc: usize, add: bool):
   let c10 = f64x2.splat(0), c11 = f64x2.splat(0);
   let c20 = f64x2.splat(0), c21 = f64x2.splat(0);
   let c30 = f64x2.splat(0), c31 = f64x2.splat(0);
-  for (let k = 0; k < kc; k++) {
+  const aEnd = a + <usize>kc * 32;
+  do {
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let ai = v128.load64_splat(a);
@@ -375,7 +383,7 @@ function kernel64(kc: i32, a: usize, b: usize, c: usize, ldc: usize, add: bool):
     c31 = madd64(ai, b1, c31);
     a += 32;
     b += 32;
-  }
+  } while (a < aEnd);
   if (add) {
     c00 = f64x2.add(c00, v128.load(c));
     c01 = f64x2.add(c01, v128.load(c, 16));
