@@ -10,3 +10,4 @@ export { unary, binary, where } from './elementwise';
 export { reduce, argReduce } from './reduce';
 export { matmulF32, matmulF64, matmulI32, matmulScratchBytes, matmulUnitRows } from './matmul';
 export { gather, scatter } from './gather';
+export { softmax, softmaxBackward, reluBackward } from './fused';

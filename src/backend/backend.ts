@@ -179,19 +179,20 @@ export interface Backend<S = unknown> {
   /**
    * softmax (or logSoftmax when `log`) of a float32 view along `dim` in one pass per row, where a
    * fused kernel saves the five primitives the tensor layer composes it from (webgpu: one dispatch
-   * instead of five, and no temporaries). Backends where the composition is as fast leave it out.
+   * instead of five; wasm: one pass over the row instead of five kernels and four temporaries).
+   * Backends where the composition is as fast leave it out.
    */
   softmax?(x: View<S>, dim: number, log: boolean): S;
   /**
    * The gradient of `softmax` (or `logSoftmax`) along `dim` from the output gradient `g` and the
    * forward's output `y` (float32, same shape), in one pass per row:
-   * `y ⊙ (g − Σ g ⊙ y)`, or `g − e^y ⊙ Σ g` for logSoftmax (webgpu: one dispatch instead of four).
+   * `y ⊙ (g − Σ g ⊙ y)`, or `g − e^y ⊙ Σ g` for logSoftmax (webgpu and wasm: one kernel instead of four).
    */
   softmaxBackward?(g: View<S>, y: View<S>, dim: number, log: boolean): S;
   /**
    * relu's gradient from the output gradient `g` and relu's output `y` (float32, same shape): `g`
-   * where `y > 0` or is NaN, 0 where `y ≤ 0` (PyTorch's threshold_backward), in one pass (webgpu:
-   * one dispatch instead of le and where).
+   * where `y > 0` or is NaN, 0 where `y ≤ 0` (PyTorch's threshold_backward), in one pass (webgpu
+   * and wasm: one kernel instead of le and where, and no bool mask).
    */
   reluBackward?(g: View<S>, y: View<S>): S;
 }

@@ -564,6 +564,93 @@ describe('wasm kernels equal the js reference', () => {
   });
 });
 
+describe('fused kernels (assembly/fused.ts) equal the composite on js', () => {
+  /** A strided float32 view of up to 3 dims with random values, and a dim to take rows along. */
+  const rowsArb = viewCaseArb('float32', geometryArb(nonEmptyShapeArb(3, 6))).chain((c) =>
+    fc.tuple(fc.constant(c), fc.integer({ min: 0, max: Math.max(c.g.shape.length - 1, 0) })),
+  );
+  /** Finite values beyond ±1e6 brought to ±50, so that differences within a row stay far from float32 overflow. */
+  const rowValues = (c: ViewCase): ViewCase => ({ ...c, data: c.data.map((v) => (Math.abs(v) > 1e6 && Number.isFinite(v) ? Math.sign(v) * 50 : v)) });
+  const jsTensor = (c: ViewCase): torch.Tensor => new torch.Tensor(new torch.Storage('js', c.data.slice(), 'float32', c.data.length), c.g.shape, c.g.strides, c.g.offset);
+  const contiguousCase = (values: Float32Array, shape: number[]): ViewCase => ({
+    dtype: 'float32',
+    g: { shape, strides: shape.map((_, d) => numel(shape.slice(d + 1))), offset: 0 },
+    data: values,
+  });
+
+  it.prop([rowsArb, fc.boolean()], runs)('softmax and logSoftmax rows (amax, sub, exp, sum, log or div)', ([raw, dim], log) => {
+    const c = rowValues(raw);
+    const t = jsTensor(c);
+    const expected = (log ? t.logSoftmax(dim) : t.softmax(dim)).contiguous().toTypedArray();
+    // the same float32 steps; only an exp or log whose float64 result differs in its last bit
+    // between V8 and AssemblyScript could round to another float32
+    expectSame(readWasm(wasm.softmax(onWasm(c), dim, log), 'float32'), expected, 'float32', { rtol: 2e-6, atol: 1e-6 });
+  });
+
+  it.prop([rowsArb, fc.boolean(), fc.boolean()], runs)('their backward from a strided gradient and a forward output', ([raw, dim], log, stridedY) => {
+    const c = rowValues(raw);
+    const g = jsTensor(c);
+    const shape = c.g.shape;
+    const x = torch.tensor(Float32Array.from({ length: numel(shape) }, (_, i) => Math.sin(3 * i) * 4), { shape });
+    const y = log ? x.logSoftmax(dim) : x.softmax(dim);
+    const expected = (log ? g.sub(y.exp().mul(g.sum(dim, true))) : y.mul(g.sub(g.mul(y).sum(dim, true)))).contiguous().toTypedArray();
+    // y as a contiguous output, or the same values seen through a transposed copy (a strided view)
+    let yCase = contiguousCase(y.toTypedArray() as Float32Array, shape);
+    if (stridedY && shape.length >= 2) {
+      const yt = y.transpose(0, 1).contiguous();
+      yCase = { ...contiguousCase(yt.toTypedArray() as Float32Array, [...yt.shape]), g: { shape, strides: y.transpose(0, 1).contiguous().transpose(0, 1).stride(), offset: 0 } };
+    }
+    const largest = Math.max(0, ...Array.from(c.data).filter(Number.isFinite).map(Math.abs));
+    // the same float32 steps and the same order of the float64 sums; exp(y) as in the forward
+    expectSame(readWasm(wasm.softmaxBackward(onWasm(c), onWasm(yCase), dim, log), 'float32'), expected, 'float32', { rtol: 2e-6, atol: 1e-6 * Math.max(1, largest) });
+  });
+
+  it.prop([viewCaseArb('float32', geometryArb(nonEmptyShapeArb())), viewCaseArb('float32', geometryArb(nonEmptyShapeArb()))], runs)(
+    "relu's backward: where(y <= 0, 0, g) bit for bit, NaN y passing g on and ±0 stopping it",
+    (gRaw, yRaw) => {
+      // g and y of one shape (g's), each with its own strides
+      const shape = gRaw.g.shape;
+      const yStrides = shape.map((_, d) => yRaw.g.strides[d] ?? 1);
+      const y: ViewCase = { dtype: 'float32', g: { shape, strides: yStrides, offset: yRaw.g.offset }, data: new Float32Array(0) };
+      y.data = Float32Array.from({ length: span(y.g) }, (_, i) => [NaN, -0, 0, Infinity, -Infinity, 1.5, -2][i % 7]);
+      const expected = torch.where(jsTensor(y).le(0), 0, jsTensor(gRaw)).contiguous().toTypedArray();
+      expectSame(readWasm(wasm.reluBackward(onWasm(gRaw), onWasm(y)), 'float32'), expected, 'float32');
+    },
+  );
+
+  vit('the tensor layer runs them on wasm (one kernel each way) and agrees with js, gradients too', () => {
+    const calls: string[] = [];
+    const spied = ['softmax', 'softmaxBackward', 'reluBackward', 'reduce', 'unary'] as const;
+    const originals = spied.map((name) => wasm[name]);
+    spied.forEach((name, i) => {
+      (wasm as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+        calls.push(name);
+        return (originals[i] as (...a: unknown[]) => unknown).apply(wasm, args);
+      };
+    });
+    try {
+      for (const log of [false, true]) {
+        const values = Float32Array.from({ length: 24 }, (_, i) => Math.cos(5 * i) * 3);
+        const onDevice = (device: 'js' | 'wasm') => {
+          const x = torch.tensor(values, { shape: [2, 3, 4] }).to(device).requiresGrad_();
+          const h = x.relu();
+          const y = log ? h.logSoftmax(1) : h.softmax(1);
+          y.mul(torch.arange(24).reshape([2, 3, 4]).to(device)).sum().backward();
+          return { y: y.detach().to('js').toTypedArray(), grad: x.grad!.to('js').toTypedArray() };
+        };
+        const expected = onDevice('js');
+        calls.length = 0;
+        const actual = onDevice('wasm');
+        expect(calls.filter((name) => name !== 'reduce')).toEqual(['unary', 'softmax', 'softmaxBackward', 'reluBackward']);
+        expectSame(actual.y as Float32Array, expected.y, 'float32', { rtol: 2e-6, atol: 1e-6 });
+        expectSame(actual.grad as Float32Array, expected.grad, 'float32', { rtol: 2e-6, atol: 1e-5 });
+      }
+    } finally {
+      spied.forEach((name, i) => ((wasm as unknown as Record<string, unknown>)[name] = originals[i]));
+    }
+  });
+});
+
 describe('wasm memory', () => {
   vit('sizes round up to classes a quarter power of two apart', () => {
     expect([1, 64, 65, 80, 81, 100, 128, 129, 1000, 1 << 20].map(sizeClass)).toEqual([64, 64, 80, 80, 96, 112, 128, 160, 1024, 1 << 20]);

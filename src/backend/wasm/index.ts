@@ -13,7 +13,7 @@
  */
 import { comparisonOps, type ArgReduceOp, type Backend, type BinaryOp, type ReduceOp, type UnaryOp, type View } from '../backend.js';
 import { castScalar, type DType, type TypedArray } from '../../dtype.js';
-import { collapseDims as collapse, contiguousStrides, numelOf, type Shape } from '../../shape.js';
+import { collapseDims as collapse, contiguousStrides, isContiguousLayout, numelOf, type Shape } from '../../shape.js';
 import { Heap, WasmStorage, type HeapStats } from './heap.js';
 import { availableCores, compileKernels, detectFeatures, kernelsFile, simdMissingError, type WasmFeatures } from './loader.js';
 import { ThreadPool } from './threads.js';
@@ -39,6 +39,9 @@ interface Kernels {
   matmulI32(...args: number[]): void;
   matmulScratchBytes(): number;
   matmulUnitRows(): number;
+  softmax(log: number, outer: number, n: number, inner: number, x: number, out: number): void;
+  softmaxBackward(log: number, outer: number, n: number, inner: number, g: number, y: number, out: number): void;
+  reluBackward(d: number, g: number, y: number, out: number): void;
   gather(dt: number, d: number, x: number, index: number, out: number, size: number, dimStride: number, err: number): number;
   scatter(dt: number, st: number, d: number, dst: number, index: number, src: number, size: number, dimStride: number, accumulate: number, err: number): number;
 }
@@ -298,6 +301,48 @@ export class WasmBackend implements Backend<WasmStorage> {
       const kernel = [this.k.matmulF32, this.k.matmulF64, this.k.matmulI32][kind];
       kernel(...args.slice(0, 12), this.scratch(), nb, 0, units);
     }
+    return out;
+  }
+
+  // ---- fused kernels (assembly/fused.ts): one pass where the tensor layer would run several -------
+
+  /** The byte address of a float32 view's first element, copied to a contiguous storage first if it is strided. */
+  private contiguous32(v: WasmView): { ptr: number; temp?: WasmStorage } {
+    if (isContiguousLayout(v.shape, v.strides)) return { ptr: this.base(v) + v.offset * 4 };
+    const temp = this.copy(v, 'float32');
+    return { ptr: temp.ptr, temp };
+  }
+
+  /** The contiguous shape seen as [outer, n, inner] around `dim` (a 0-d tensor is one row of one). */
+  private around(shape: Shape, dim: number): [number, number, number] {
+    if (shape.length === 0) return [1, 1, 1];
+    return [numelOf(shape.slice(0, dim)), shape[dim], numelOf(shape.slice(dim + 1))];
+  }
+
+  /** softmax, or logSoftmax when `log`, of a float32 view along `dim`: max, exp, sum and log in one pass a row. */
+  softmax(x: WasmView, dim: number, log: boolean): WasmStorage {
+    const out = this.out('float32', numelOf(x.shape));
+    const src = this.contiguous32(x);
+    this.k.softmax(log ? 1 : 0, ...this.around(x.shape, dim), src.ptr, out.ptr);
+    if (src.temp) this.heap.dispose(src.temp);
+    return out;
+  }
+
+  /** Their gradient from the output gradient g and the forward's output y (float32, one shape), in one pass a row. */
+  softmaxBackward(g: WasmView, y: WasmView, dim: number, log: boolean): WasmStorage {
+    const out = this.out('float32', numelOf(y.shape));
+    const gs = this.contiguous32(g);
+    const ys = this.contiguous32(y);
+    this.k.softmaxBackward(log ? 1 : 0, ...this.around(y.shape, dim), gs.ptr, ys.ptr, out.ptr);
+    for (const temp of [gs.temp, ys.temp]) if (temp) this.heap.dispose(temp);
+    return out;
+  }
+
+  /** relu's gradient, g where y > 0 or is NaN and 0 elsewhere, in one pass instead of `le` and `where`. */
+  reluBackward(g: WasmView, y: WasmView): WasmStorage {
+    const n = numelOf(y.shape);
+    const out = this.out('float32', n);
+    if (n > 0) this.k.reluBackward(this.walk(y.shape, g, y), this.base(g), this.base(y), out.ptr);
     return out;
   }
 
