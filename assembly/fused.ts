@@ -33,13 +33,13 @@ export function softmax(log: i32, outer: i32, n: i32, inner: i32, x: usize, out:
       const px = x + start;
       const po = out + start;
       let m = load<f32>(px);
-      let nan = false;
+      let nan = m != m;
       for (let i = 1; i < n; i++) {
         const v = load<f32>(px + <usize>i * step);
         if (v != v) nan = true;
         else if (v > m) m = v;
       }
-      if (m != m || nan) m = NaN; // the max propagates NaN, as `amax` does
+      if (nan) m = NaN; // the max propagates NaN, as `amax` does
       let s: f64 = 0;
       for (let i = 0; i < n; i++) s += <f64>exp32(load<f32>(px + <usize>i * step) - m);
       const sum = <f32>s;
