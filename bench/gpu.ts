@@ -2,8 +2,8 @@
  * `npm run bench:gpu`: the webgpu backend on this machine's GPU, and PyTorch CUDA on the same GPU
  * in the same run when `python3 -c "import torch"` finds one, printed side by side.
  *
- *   1. float32 matmul, n × n by n × n, in TFLOP/s (2n³ flops), n = 1024, 2048, 4096, through the
- *      tensor API; then each tiling of src/backend/webgpu/matmul.ts (and a few other shapes of
+ *   1. float32 matmul, n × n by n × n, in TFLOP/s (2n³ flops), n = 1024, 2048, 4096 and 4000 (not
+ *      a multiple of any tile, so the kernels with edge checks run), through the tensor API; then each tiling of src/backend/webgpu/matmul.ts (and a few other shapes of
  *      tile) called directly, which is what `tileFor`'s choice between them rests on; and the
  *      arithmetic ceiling (a kernel of multiply-adds on registers alone: what any WGSL kernel can
  *      reach through this driver);
@@ -40,7 +40,9 @@ const matmulOnly = process.argv.includes('--matmul');
 const mlpOnly = process.argv.includes('--mlp');
 const stepsArg = process.argv.indexOf('--steps');
 const STEPS = stepsArg > 0 ? Number(process.argv[stepsArg + 1]) : small ? 6 : 50;
-const SIZES = small ? [64, 128, 256] : [1024, 2048, 4096];
+const EDGES = small ? 200 : 4000; // not a multiple of the tiles: the kernels with edge checks
+const SIZES = small ? [64, 128, 256, EDGES] : [1024, 2048, 4096, EDGES];
+const sizeName = (n: number) => `${n}${n === EDGES ? ' (edges)' : ''}`;
 const BATCHES = matmulOnly ? [] : small ? [16, 64] : [64, 1024];
 const LR = 1e-3;
 
@@ -127,7 +129,7 @@ function pytorchPeer(): PeerResult {
 
 // ---- 1. matmul ----------------------------------------------------------------------------------------
 
-/** Seconds per matmul: best of 3 rounds of `reps` queued products, each round ended by a GPU sync. */
+/** Seconds per matmul: best of 5 rounds of `reps` queued products, each round ended by a GPU sync (the first rounds after PyTorch's run can be slow). */
 async function matmulSeconds(n: number): Promise<number> {
   torch.manualSeed(0);
   const a = torch.randn([n, n]).to('webgpu');
@@ -140,7 +142,7 @@ async function matmulSeconds(n: number): Promise<number> {
   const once = (performance.now() - probe) / 1000;
   const reps = Math.max(2, Math.min(50, Math.round(0.4 / Math.max(once, 1e-5))));
   let best = Infinity;
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < 5; round++) {
     const start = performance.now();
     for (let r = 0; r < reps; r++) a.matmul(b).dispose(); // each product's buffer goes straight back to the pool
     await gpu.synchronize();
@@ -176,35 +178,34 @@ async function tilingSeconds(n: number, tile: Tile): Promise<number> {
 }
 
 /**
- * Whether a tiling computes what js computes, on a product that crosses tile edges (200 = 128 + 72),
- * through the strided and the vec4 load paths: a figure for a wrong kernel would mean nothing.
+ * Whether a tiling computes what js computes, through the strided and the vec4 load paths, on a
+ * product that crosses tile edges (200 = 128 + 72) and on one its blocks tile exactly (the kernel
+ * without edge checks): a figure for a wrong kernel would mean nothing.
  */
 async function tilingAgrees(tile: Tile): Promise<boolean> {
-  torch.manualSeed(1);
-  const a = torch.randn([1, 200, 196]);
-  const b = torch.randn([1, 196, 200]);
-  const expected = a.matmul(b);
-  const scale = a.abs().matmul(b.abs());
-  for (const [x, y] of [[a, b], [a, b.transpose(1, 2).contiguous().transpose(1, 2)]]) {
-    const out = matmulWith(gpu, x.to('webgpu')._view as never, y.to('webgpu')._view as never, tile);
-    const got = torch.tensor(Array.from(await gpu.read(out, 'float32'))).reshape([1, 200, 200]);
-    gpu.free(out);
-    if (got.sub(expected).abs().sub(scale.mul(1e-5)).max().item() > 0) return false;
+  for (const [M, K, N] of [[200, 196, 200], [2 * tile.BM, 3 * tile.BK, 2 * tile.BN]]) {
+    torch.manualSeed(1);
+    const a = torch.randn([1, M, K]);
+    const b = torch.randn([1, K, N]);
+    const expected = a.matmul(b);
+    const scale = a.abs().matmul(b.abs());
+    for (const [x, y] of [[a, b], [a, b.transpose(1, 2).contiguous().transpose(1, 2)]]) {
+      const out = matmulWith(gpu, x.to('webgpu')._view as never, y.to('webgpu')._view as never, tile);
+      const got = torch.tensor(Array.from(await gpu.read(out, 'float32'))).reshape([1, M, N]);
+      gpu.free(out);
+      if (got.sub(expected).abs().sub(scale.mul(1e-5)).max().item() > 0) return false;
+    }
   }
   return true;
 }
 
-/** The tilings the backend has, and other shapes of tile worth knowing about on this GPU. */
-const large = TILES.large;
+const { wide } = TILES;
 const CANDIDATES: Record<string, Tile> = {
   ...TILES,
-  'large, a by m': { ...large, aByK: false },
-  'large, one stage': { ...large, pipeline: false },
-  'large, k loop': { ...large, unrollK: false },
-  'large, 8×16 per thread': { ...large, TM: 8, TN: 16 },
-  '128×128, 256 threads (8×8)': { ...large, TM: 8 },
-  '256×128, 256 threads': { ...large, BM: 256 },
-  '128×256, 256 threads': { ...large, BN: 256, TM: 8, TN: 16 },
+  'wide, one stage': { ...wide, pipeline: false },
+  'wide, k8': { ...wide, BK: 8 },
+  'wide turned (256×128)': { ...wide, BM: 256, BN: 128 },
+  'wide, 8×16 per thread': { ...wide, TM: 8, TN: 16 },
 };
 
 /**
@@ -339,7 +340,7 @@ if (!mlpOnly) {
     const seconds = await matmulSeconds(n);
     const tflops = (2 * n ** 3) / seconds / 1e12;
     const theirs = peer.matmul?.[String(n)];
-    matmulRows.push([String(n), fmt(tflops, small ? 6 : 2), fmt(seconds * 1000, 3), fmt(theirs), theirs ? `${fmt(tflops / theirs)}×` : 'n/a']);
+    matmulRows.push([sizeName(n), fmt(tflops, small ? 6 : 2), fmt(seconds * 1000, 3), fmt(theirs), theirs ? `${fmt(tflops / theirs)}×` : 'n/a']);
   }
   table(['n', 'webgpu TFLOP/s', 'ms each', 'PyTorch CUDA TFLOP/s', 'webgpu / PyTorch'], matmulRows);
 
@@ -347,19 +348,22 @@ if (!mlpOnly) {
   console.log(`1b. the matmul kernel with each tiling, called directly (TFLOP/s); * = the tiling tileFor picks; workgroup memory limit ${sharedBytes} B`);
   const tilingRows: string[][] = [];
   for (const [name, tile] of Object.entries(CANDIDATES)) {
-    if (tileBytes(tile) > sharedBytes) continue;
     const cells = [name, `${tile.TM}×${tile.TN}, ${(tile.BM / tile.TM) * (tile.BN / tile.TN)} threads, k${tile.BK}`];
+    if (tileBytes(tile) > sharedBytes) {
+      tilingRows.push([...cells, ...SIZES.map(() => `needs ${tileBytes(tile)} B`)]);
+      continue;
+    }
     if (!(await tilingAgrees(tile))) {
       tilingRows.push([...cells, ...SIZES.map(() => 'WRONG')]);
       continue;
     }
     for (const n of SIZES) {
       const tflops = (2 * n ** 3) / (await tilingSeconds(n, tile)) / 1e12;
-      cells.push(`${fmt(tflops, small ? 6 : 2)}${tileFor(1, n, n) === tile ? '*' : ''}`);
+      cells.push(`${fmt(tflops, small ? 6 : 2)}${tileFor(1, n, n, n, true, sharedBytes) === tile ? '*' : ''}`);
     }
     tilingRows.push(cells);
   }
-  table(['tiling', 'per thread', ...SIZES.map((n) => `n=${n}`)], tilingRows);
+  table(['tiling', 'per thread', ...SIZES.map((n) => `n=${sizeName(n)}`)], tilingRows);
 
   const ceiling = await arithmeticCeiling();
   console.log(`1c. arithmetic ceiling (multiply-adds on registers, no memory): ${fmt(ceiling, small ? 6 : 2)} TFLOP/s\n`);

@@ -26,7 +26,7 @@ import type { ArgReduceOp, BinaryOp, ReduceOp, UnaryOp, View } from '../../src/b
 import { jsBackend as js } from '../../src/backend/js/index.js';
 import { loadWebGpuBackend, type GpuStorage, type WebGpuBackend } from '../../src/backend/webgpu/index.js';
 import { sizeClass } from '../../src/backend/webgpu/pool.js';
-import { matmul as matmulWith, TILES } from '../../src/backend/webgpu/matmul.js';
+import { matmul as matmulWith, tileBytes, tileFor, TILES, type Tile } from '../../src/backend/webgpu/matmul.js';
 import { allocArray, type DType, type TypedArray } from '../../src/dtype.js';
 import { backendOf } from '../../src/device.js';
 import * as torch from '../../src/index.js';
@@ -602,14 +602,50 @@ describe.skipIf(!available)('webgpu backend against the js reference', () => {
       await expectSame(gpu.matmul(a.gpu, b.gpu), 'float32', js.matmul(a.js, b.js), { rtol: 1e-6, atol: 1e-6 });
     });
 
-    // tileFor picks the 128×128 tiling only for products too big for SwiftShader: run each tiling here directly
+    // tileFor picks the bigger tilings only for products too big for SwiftShader: run each tiling
+    // here directly. SwiftShader has 32 KiB of workgroup memory, short of the wide tiling's two
+    // stages (48 KiB): there it runs in one stage, the same kernel apart from the pipelining that
+    // the large tiling's tests cover (a real GPU checks the two-stage form in bench/gpu.ts).
+    const runnable = (tile: Tile): Tile => (tileBytes(tile) <= gpu.ctx.device.limits.maxComputeWorkgroupStorageSize ? tile : { ...tile, pipeline: false });
     for (const [name, tile] of Object.entries(TILES)) {
       it.prop([matmulArb('float32', 150)], { numRuns: 6 })(`the ${name} tiling (${tile.BM}×${tile.BN}, k steps of ${tile.BK}) across its tile edges on both load paths`, async ([ga, va, gb, vb]) => {
         const a = pairOf('float32', va, ga);
         const b = pairOf('float32', vb, gb);
-        await expectSame(matmulWith(gpu, a.gpu, b.gpu, tile), 'float32', js.matmul(a.js, b.js), { rtol: 1e-6, atol: 1e-6 });
+        await expectSame(matmulWith(gpu, a.gpu, b.gpu, runnable(tile)), 'float32', js.matmul(a.js, b.js), { rtol: 1e-6, atol: 1e-6 });
+      });
+
+      // dims that are whole multiples of the blocks get the kernel without edge checks
+      const exactArb = fc
+        .tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 2 }), fc.constantFrom('rows', 'cols'))
+        .chain(([B, m, k, n, layout]) => {
+          const [M, K, N] = [m * tile.BM, k * tile.BK, n * tile.BN];
+          const geometry = (r: number, c: number): Geometry =>
+            layout === 'cols' ? { shape: [B, r, c], strides: [r * c, 1, r], offset: 0 } : { shape: [B, r, c], strides: [r * c, c, 1], offset: 0 };
+          const values = (count: number) => fc.array(fc.integer({ min: -16, max: 16 }).map((v) => v / 4), { minLength: count, maxLength: count });
+          return fc.tuple(fc.constant(geometry(M, K)), values(B * M * K), fc.constant(geometry(K, N)), values(B * K * N));
+        });
+      it.prop([exactArb], { numRuns: 4 })(`the ${name} tiling on products its blocks tile exactly (no edge checks), on both load paths`, async ([ga, va, gb, vb]) => {
+        const a = pairOf('float32', va, ga);
+        const b = pairOf('float32', vb, gb);
+        await expectSame(matmulWith(gpu, a.gpu, b.gpu, runnable(tile)), 'float32', js.matmul(a.js, b.js), { rtol: 1e-6, atol: 1e-6 });
       });
     }
+
+    vit('a tiling that needs more workgroup memory than the device has is refused with a clear error', () => {
+      const a = pairOf('float32', [1], { shape: [1, 1, 1], strides: [1, 1, 1], offset: 0 });
+      const huge: Tile = { BM: 256, BN: 256, BK: 64, TM: 16, TN: 16, pipeline: true };
+      expect(() => matmulWith(gpu, a.gpu, a.gpu, huge)).toThrow(/needs 262144 bytes of workgroup memory; this device has \d+/);
+    });
+
+    vit('tileFor: the wide tiling only for vec4 products it tiles exactly, with room for its stages and a block for every multiprocessor', () => {
+      const big = 48 * 1024;
+      expect(tileFor(1, 4096, 4096, 4096, true, big)).toBe(TILES.wide);
+      expect(tileFor(1, 2048, 2048, 2048, true, big)).toBe(TILES.wide);
+      expect(tileFor(1, 4096, 4096, 4096, true, 32 * 1024)).toBe(TILES.large); // too little workgroup memory
+      expect(tileFor(1, 4096, 4096, 4096, false, big)).toBe(TILES.large); // strided loads
+      expect(tileFor(1, 4000, 4000, 4000, true, big)).toBe(TILES.large); // edges
+      expect(tileFor(1, 1024, 1024, 1024, true, big)).toBe(TILES.small); // too few blocks for the big tiles
+    });
 
     vit('a 130×200 by 200×70 product of random floats agrees within float32 rounding', async () => {
       const [M, K, N] = [130, 200, 70];

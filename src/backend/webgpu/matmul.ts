@@ -9,7 +9,7 @@
  * of k it loads TM + TN vec4 from shared memory and does 4·TM·TN multiply-adds, and each global
  * element is loaded once per BM (or BN) uses instead of once per use.
  *
- * Two shapes of tile, chosen by the size of the product (`tileFor`):
+ * Three shapes of tile, chosen by the size of the product (`tileFor`):
  * - 64×64 with 4×4 per thread (16 accumulators, 8 KiB of tiles): enough workgroups to fill a GPU
  *   for mid-sized products, and within WebGPU's guaranteed 16 KiB of workgroup memory.
  * - 128×128 with 16×8 per thread (128 accumulators, 128 threads), a's tile stored by k (`aByK`):
@@ -19,21 +19,32 @@
  *   the next k-step's global loads go out before the current step's multiply-adds and land in the
  *   other stage after them, so their latency hides behind the arithmetic and one barrier a step
  *   suffices.
- * On an H200 (bench/gpu.ts, one process each, kernel called directly) the 64×64 tiling reaches
- * 15–21 TFLOP/s at n = 1024 and 27–32 at n = 2048 and 4096. At 128×128 and n = 4096: 256 threads
- * of 8×8 each 30–34 (29–30 with one stage); 128 threads of 16×8 each 32.2–35.9 with a's tile by
- * m, and 38.6–38.9 (two runs; 38.4–38.6 at 2048) by k, which is the large tiling: a thread holds
- * the 16 values of a of one k at a time rather than 64 (16 rows × 4 k), so fewer registers. cuBLAS
- * does 37–38, 49–51 and 50–51. Measured and not better: other shapes (64×128, 128×64 with 64 to
- * 256 threads, 256×128, 128×256, 8×16 per thread), k steps of 16 and 32, one stage (35.8), the k
- * loop not written out (31.7), two stages for the small tile (26–27 at 4096), a padded tile of a
- * (+1–4 %, noise, and past the 16 KiB WebGPU guarantees), WGSL's fma() in place of
- * `acc += a * b` (the same: the driver fuses them already). Nor did (one run each, commits d942089
- * and a69b77b have the code): blocks handed out in bands of 4–16 block rows for L2 locality
- * (31.5–32.6), warps covering 8×4 or 4×8 patches of threads rather than whole rows (33.0, 28.4),
- * and Dawn's robustness transform turned off (index clamps: 31.3 against 30.2, noise). A kernel
- * of multiply-adds on registers alone reaches 62 TFLOP/s there, so the remaining gap to cuBLAS is
- * in this kernel's schedule, not in Dawn or the driver.
+ * - 128×256 with 16×8 per thread (256 threads) and k steps of 16 (`wide`): twice the block, so each
+ *   element of a is loaded from global memory half as often, for vec4 products its blocks tile
+ *   exactly. Its two stages take 48 KiB of workgroup memory, which big GPUs have (and SwiftShader,
+ *   with 32 KiB, has not: tileFor asks the device).
+ * Products whose dims are multiples of the block (M of BM, N of BN, K of BK) get a kernel without
+ * edge checks: each global load and store is then one instruction instead of a test and a branch.
+ *
+ * On an H200 (bench/gpu.ts, kernel called directly, TFLOP/s at n = 4096; cuBLAS 50–51): the
+ * 64×64 tiling 30–31; the 128×128 one 38.6–38.9 with edge checks, 41.8–41.9 without; the wide one
+ * 43.4–46.1 without them (the tensor API 45.8–46.0, 0.90–0.92× cuBLAS; at 2048 42.3–42.7,
+ * 0.85×) and 38.5 with them, no better than 128×128, which is why tileFor keeps it for exact
+ * products. At n = 4000 (edges) the 128×128 tiling does 36.7–39.8 (tensor API 40.1, 0.84×).
+ * A one-shot sweep of variants in the kernel's own form (same GPU, n = 4096, TFLOP/s):
+ * - without edge checks: 128×128 42.8; 128×256 with k steps of 16 44.9–45.1 (k 8: 34.0; one stage:
+ *   40.3); 256×128 43.8; 8×16 per thread 43.1; 128×128 with k steps of 16 31.6, of 4 32.2;
+ *   warps covering 4×8 or 8×4 patches of threads rather than whole rows, within 1 %;
+ * - edge checks as a clamped index and a select instead of a branch: no better (38.6 against 38.4);
+ * - loop written out twice so that the stage index is a literal (35.6, slower: twice the code); the
+ *   next step's loads split around the two halves of the k's (39.9).
+ * Earlier, with the 128×128 tiling and edge checks: 256 threads of 8×8 each 30–34; a's tile by
+ * m 32.2–35.9 (by k 38.6–38.9: a thread holds the 16 values of a of one k at a time rather than
+ * 64, so fewer registers); one stage 35.8; the k loop not written out 31.7; a padded tile of a
+ * (+1–4 %, noise); WGSL's fma() in place of `acc += a * b` (the same: the driver fuses them
+ * already); blocks handed out in bands of 4–16 block rows for L2 locality (31.5–32.6); Dawn's
+ * robustness transform turned off (noise; commits d942089 and a69b77b have that code). A kernel
+ * of multiply-adds on registers alone reaches 62 TFLOP/s there.
  * A thread's rows are not contiguous: it owns rows 4·ty…4·ty+3 of every group of 4·TY rows, so
  * that neighbouring threads read neighbouring 16-byte words of shared memory.
  * The accumulators are separate named variables, written out by the generator, so the compiler
@@ -72,12 +83,22 @@ export interface Tile {
 export const TILES = {
   small: { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4 },
   large: { BM: 128, BN: 128, BK: 8, TM: 16, TN: 8, pipeline: true, unrollK: true, aByK: true },
+  wide: { BM: 128, BN: 256, BK: 16, TM: 16, TN: 8, pipeline: true, unrollK: true, aByK: true },
 } satisfies Record<string, Tile>;
 
-/** The tiling for a product: the large tile once it still gives the GPU enough workgroups. */
-export function tileFor(B: number, M: number, N: number): Tile {
-  const { large } = TILES;
-  return B * Math.ceil(M / large.BM) * Math.ceil(N / large.BN) >= 256 ? large : TILES.small;
+/** Whether a product's dims are whole multiples of a tiling's blocks, so its kernel needs no edge checks. */
+export const tilesExactly = ({ BM, BN, BK }: Tile, M: number, K: number, N: number) => M % BM === 0 && N % BN === 0 && K % BK === 0;
+
+/**
+ * The tiling for a product: the wide tile for vec4 products that it tiles exactly (with edges it
+ * measured no faster than the large one) and that give every multiprocessor of a big GPU a block;
+ * else the large tile once it still gives the GPU enough workgroups; else the small one.
+ */
+export function tileFor(B: number, M: number, K: number, N: number, vector: boolean, sharedBytes: number): Tile {
+  const { wide, large, small } = TILES;
+  const blocks = (tile: Tile) => B * Math.ceil(M / tile.BM) * Math.ceil(N / tile.BN);
+  if (vector && tilesExactly(wide, M, K, N) && tileBytes(wide) <= sharedBytes && blocks(wide) >= 128) return wide;
+  return blocks(large) >= 256 ? large : small;
 }
 
 const tileName = ({ BM, BN, BK, TM, TN, pipeline, unrollK, aByK }: Tile) =>
@@ -103,7 +124,7 @@ function matmulBindings(t: string, vector: boolean): Binding[] {
  * Parameters: [0] B, [1] M, [2] K, [3] N, [4] a offset, [5..8) a strides (batch, m, k),
  * [8] b offset, [9..12) b strides (batch, k, n), [12] first batch of this dispatch.
  */
-function matmulWgsl(t: string, vector: boolean, tile: Tile): string {
+function matmulWgsl(t: string, vector: boolean, tile: Tile, exact: boolean): string {
   const { BM, BN, BK, TM, TN } = tile;
   const TX = BN / TN; // threads across
   const TY = BM / TM; // threads down
@@ -120,23 +141,31 @@ function matmulWgsl(t: string, vector: boolean, tile: Tile): string {
   // Load q of a thread fetches element(s) e = lid + q·T of a tile from global memory into a
   // register (consecutive threads read consecutive k along a row of a, consecutive columns along a
   // row of b, so the loads coalesce); `put` stores it in the tile: a as [m][k / 4] (a vec4 holds 4
-  // consecutive k), b as [k][n / 4].
-  const fetchA = (q: number, k0: string) => /* wgsl */ `
-    {
-      let e = lid + ${q * T}u;
-      let gm = row0 + e / ${BK / w}u;
-      let gk = ${k0} + (e % ${BK / w}u) * ${w}u;
-      ra${q} = ${reg}();
-      if (gm < M && gk < K) { ra${q} = ${vector ? `matA[u32(aBase + i32(gm) * prm(6u) + i32(gk)) / 4u]` : `matA[aBase + i32(gm) * prm(6u) + i32(gk) * prm(7u)]`}; }
-    }`;
-  const fetchB = (q: number, k0: string) => /* wgsl */ `
-    {
-      let e = lid + ${q * T}u;
-      let gk = ${k0} + e / ${BN / w}u;
-      let gn = col0 + (e % ${BN / w}u) * ${w}u;
-      rb${q} = ${reg}();
-      if (gk < K && gn < N) { rb${q} = ${vector ? `matB[u32(bBase + i32(gk) * prm(10u) + i32(gn)) / 4u]` : `matB[bBase + i32(gk) * prm(10u) + i32(gn) * prm(11u)]`}; }
-    }`;
+  // consecutive k), b as [k][n / 4]. Where in a and b load q reads at k0 = 0 is worked out once,
+  // before the k loop (`setupA`, `setupB`): each step adds k0 times the stride along k.
+  // Without edge checks (`exact`: M, N and K are multiples of the tile) a load is one
+  // instruction; with them, a branch each, which cost the wide tiling 15 % on an H200.
+  const setupA = (q: number) => /* wgsl */ `
+  let aRow${q} = row0 + (lid + ${q * T}u) / ${BK / w}u;
+  let aK${q} = ((lid + ${q * T}u) % ${BK / w}u) * ${w}u;
+  let aAt${q} = aBase + i32(aRow${q}) * prm(6u) + i32(aK${q}) * prm(7u);
+  var ra${q}: ${reg};`;
+  const setupB = (q: number) => /* wgsl */ `
+  let bK${q} = (lid + ${q * T}u) / ${BN / w}u;
+  let bCol${q} = col0 + ((lid + ${q * T}u) % ${BN / w}u) * ${w}u;
+  let bAt${q} = bBase + i32(bK${q}) * prm(10u) + i32(bCol${q}) * prm(11u);
+  var rb${q}: ${reg};`;
+  const at = (buffer: string, start: string, k0: string, kStride: string) =>
+    vector ? `${buffer}[u32(${start} + i32(${k0}) * ${kStride}) / 4u]` : `${buffer}[${start} + i32(${k0}) * ${kStride}]`;
+  const aStrideK = vector ? '1' : 'prm(7u)'; // a vec4 load needs rows of unit stride
+  const fetchA = (q: number, k0: string) =>
+    exact
+      ? `      ra${q} = ${at('matA', `aAt${q}`, k0, aStrideK)};`
+      : `      ra${q} = ${reg}(); if (aRow${q} < M && ${k0} + aK${q} < K) { ra${q} = ${at('matA', `aAt${q}`, k0, aStrideK)}; }`;
+  const fetchB = (q: number, k0: string) =>
+    exact
+      ? `      rb${q} = ${at('matB', `bAt${q}`, k0, 'prm(10u)')};`
+      : `      rb${q} = ${reg}(); if (${k0} + bK${q} < K && bCol${q} < N) { rb${q} = ${at('matB', `bAt${q}`, k0, 'prm(10u)')}; }`;
   const putA = (q: number, s: string) => {
     const e = `(lid + ${q * T}u)`;
     if (tile.aByK) {
@@ -183,6 +212,11 @@ ${rows.flatMap((i) => cols.map((j) => `      acc_${i}_${j} += a${i}.${comp[kk]} 
   const store = (i: number, j: number) => {
     const gm = `row0 + ${rowOf(i)}`;
     const gn = `col0 + ${4 * j * TX}u + lid3.x * 4u`;
+    if (exact) {
+      return vector
+        ? `  dst[(outBase + (${gm}) * N + ${gn}) / 4u] = acc_${i}_${j};`
+        : unroll(4, (c) => `  dst[outBase + (${gm}) * N + ${gn} + ${c}u] = acc_${i}_${j}.${comp[c]};`);
+    }
     return vector
       ? `  if (${gm} < M && ${gn} < N) { dst[(outBase + (${gm}) * N + ${gn}) / 4u] = acc_${i}_${j}; }`
       : unroll(4, (c) => `  if (${gm} < M && ${gn} + ${c}u < N) { dst[outBase + (${gm}) * N + ${gn} + ${c}u] = acc_${i}_${j}.${comp[c]}; }`);
@@ -234,8 +268,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let col0 = wid.x * ${BN}u;
   let aBase = prm(4u) + i32(batch) * prm(5u);
   let bBase = prm(8u) + i32(batch) * prm(9u);
-${unroll(loadsA, (q) => `  var ra${q}: ${reg};`)}
-${unroll(loadsB, (q) => `  var rb${q}: ${reg};`)}
+${unroll(loadsA, setupA)}
+${unroll(loadsB, setupB)}
 ${rows.flatMap((i) => cols.map((j) => `  var acc_${i}_${j} = vec4<${t}>();`)).join('\n')}
 ${loop}
   let outBase = batch * M * N;
@@ -265,9 +299,14 @@ export function matmul(rt: Runtime, a: GpuView, b: GpuView, tile?: Tile): GpuSto
   if (B * M * N === 0 || K === 0) return out;
   const vector = vectorizable(a, b);
   const t = storageType[dtype];
-  const use = tile ?? tileFor(B, M, N);
-  const name = `matmul_${tileName(use)}_${vector ? 'vec4' : 'strided'}_${dtype}`;
-  const kernel = rt.ctx.kernel(name, matmulBindings(t, vector), () => matmulWgsl(t, vector, use));
+  const sharedBytes = rt.ctx.device.limits.maxComputeWorkgroupStorageSize;
+  const use = tile ?? tileFor(B, M, K, N, vector, sharedBytes);
+  if (tileBytes(use) > sharedBytes) {
+    throw new RangeError(`webgpu matmul: tiling ${tileName(use)} needs ${tileBytes(use)} bytes of workgroup memory; this device has ${sharedBytes}`);
+  }
+  const exact = tilesExactly(use, M, K, N);
+  const name = `matmul_${tileName(use)}_${vector ? 'vec4' : 'strided'}${exact ? '_exact' : ''}_${dtype}`;
+  const kernel = rt.ctx.kernel(name, matmulBindings(t, vector), () => matmulWgsl(t, vector, use, exact));
   // a batch of more than 65535 matrices (the grid's z limit) goes in several dispatches
   for (let first = 0; first < B; first += 65535) {
     const p = new Params().set(0, B, M, K, N, a.offset, ...a.strides, b.offset, ...b.strides, first).values;
