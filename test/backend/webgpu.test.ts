@@ -614,21 +614,26 @@ describe.skipIf(!available)('webgpu backend against the js reference', () => {
         await expectSame(matmulWith(gpu, a.gpu, b.gpu, runnable(tile)), 'float32', js.matmul(a.js, b.js), { rtol: 1e-6, atol: 1e-6 });
       });
 
-      // dims that are whole multiples of the blocks get the kernel without edge checks
-      const exactArb = fc
-        .tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 2 }), fc.constantFrom('rows', 'cols'))
-        .chain(([B, m, k, n, layout]) => {
-          const [M, K, N] = [m * tile.BM, k * tile.BK, n * tile.BN];
-          const geometry = (r: number, c: number): Geometry =>
-            layout === 'cols' ? { shape: [B, r, c], strides: [r * c, 1, r], offset: 0 } : { shape: [B, r, c], strides: [r * c, c, 1], offset: 0 };
-          const values = (count: number) => fc.array(fc.integer({ min: -16, max: 16 }).map((v) => v / 4), { minLength: count, maxLength: count });
-          return fc.tuple(fc.constant(geometry(M, K)), values(B * M * K), fc.constant(geometry(K, N)), values(B * K * N));
+      // dims that are whole multiples of the blocks get the kernel without edge checks (int32
+      // products, which are small, on the small tiling only)
+      const exactArb = (dtype: 'float32' | 'int32') =>
+        fc
+          .tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 2 }), fc.constantFrom('rows', 'cols'))
+          .chain(([B, m, k, n, layout]) => {
+            const [M, K, N] = [m * tile.BM, k * tile.BK, n * tile.BN];
+            const geometry = (r: number, c: number): Geometry =>
+              layout === 'cols' ? { shape: [B, r, c], strides: [r * c, 1, r], offset: 0 } : { shape: [B, r, c], strides: [r * c, c, 1], offset: 0 };
+            const value = dtype === 'int32' ? fc.integer({ min: -9, max: 9 }) : fc.integer({ min: -16, max: 16 }).map((v) => v / 4);
+            const values = (count: number) => fc.array(value, { minLength: count, maxLength: count });
+            return fc.tuple(fc.constant(geometry(M, K)), values(B * M * K), fc.constant(geometry(K, N)), values(B * K * N));
+          });
+      for (const dtype of name === 'small' ? (['float32', 'int32'] as const) : (['float32'] as const)) {
+        it.prop([exactArb(dtype)], { numRuns: 4 })(`the ${name} tiling on ${dtype} products its blocks tile exactly (no edge checks), on both load paths`, async ([ga, va, gb, vb]) => {
+          const a = pairOf(dtype, va, ga);
+          const b = pairOf(dtype, vb, gb);
+          await expectSame(matmulWith(gpu, a.gpu, b.gpu, runnable(tile)), dtype, js.matmul(a.js, b.js), dtype === 'int32' ? undefined : { rtol: 1e-6, atol: 1e-6 });
         });
-      it.prop([exactArb], { numRuns: 4 })(`the ${name} tiling on products its blocks tile exactly (no edge checks), on both load paths`, async ([ga, va, gb, vb]) => {
-        const a = pairOf('float32', va, ga);
-        const b = pairOf('float32', vb, gb);
-        await expectSame(matmulWith(gpu, a.gpu, b.gpu, runnable(tile)), 'float32', js.matmul(a.js, b.js), { rtol: 1e-6, atol: 1e-6 });
-      });
+      }
     }
 
     vit('a tiling that needs more workgroup memory than the device has is refused with a clear error', () => {
