@@ -226,6 +226,28 @@ describe.skipIf(!available)('webgpu backend against the js reference', () => {
       expect(Array.from(await gpu.read(z, 'float32')).every((v) => v === 5)).toBe(true);
     });
 
+    vit('the pool hands out the free buffer made first, whatever order buffers came back in; an upload skips those released in the open batch', async () => {
+      const length = 1_234_567; // a size class no other test uses, so the pool holds only these buffers of it
+      const created = gpu.memory().buffersCreated;
+      const first = [0, 1, 2, 3, 4].map(() => gpu.storage('float32', length));
+      const buffers = first.map((s) => s.buffer);
+      for (const i of [3, 0, 4, 1, 2]) gpu.disposeStorage(first[i]);
+      const again = buffers.map(() => gpu.storage('float32', length));
+      expect(again.map((s) => buffers.indexOf(s.buffer))).toEqual([0, 1, 2, 3, 4]);
+      expect(gpu.memory().buffersCreated).toBe(created + 5);
+      // buffer 1 goes back in a batch that is then submitted, buffer 0 (made first) in the open one
+      for (const s of [again[2], again[3], again[4]]) gpu.disposeStorage(s);
+      gpu.disposeStorage(again[1]);
+      const x = gpu.fromArray(Float32Array.from([1, 2]));
+      await gpu.read(gpu.unary('neg', { storage: x, dtype: 'float32', shape: [2], strides: [1], offset: 0 }), 'float32');
+      gpu.unary('neg', { storage: x, dtype: 'float32', shape: [2], strides: [1], offset: 0 }); // opens a batch
+      gpu.disposeStorage(again[0]);
+      const upload = () => gpu.fromArray(new Float32Array(length));
+      expect(buffers.indexOf(upload().buffer)).toBe(1);
+      expect(buffers.indexOf(upload().buffer)).toBe(2);
+      expect(buffers.indexOf(gpu.storage('float32', length).buffer)).toBe(0); // a kernel's output may take it
+    });
+
     vit('hundreds of queued kernels run in batches without a read in between', async () => {
       let s = gpu.fromArray(Int32Array.from([0, 1, 2]));
       const one = gpu.fromArray(Int32Array.from([1, 1, 1]));

@@ -45,13 +45,60 @@ interface Pooled {
   releasedAt: number;
 }
 
-/** The index in `list` of the buffer with the lowest id among those released before batch `before`; -1 if none. */
-function lowestId(list: readonly Pooled[], before: number): number {
-  let best = -1;
-  for (let i = 0; i < list.length; i++) {
-    if (list[i].releasedAt < before && (best < 0 || list[i].id < list[best].id)) best = i;
+/**
+ * The free buffers of one size class as a binary min-heap by id: `take` wants the lowest id, and a
+ * training loop can leave thousands of buffers in a class between two collections (finalizers
+ * return a step's buffers only after a full collection), where a scan per take cost more than the
+ * rest of the launch.
+ */
+class FreeList {
+  readonly items: Pooled[] = [];
+
+  get size(): number {
+    return this.items.length;
   }
-  return best;
+
+  push(entry: Pooled): void {
+    const { items } = this;
+    let i = items.push(entry) - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (items[parent].id <= entry.id) break;
+      items[i] = items[parent];
+      i = parent;
+    }
+    items[i] = entry;
+  }
+
+  /** Removes and returns the entry with the lowest id. */
+  pop(): Pooled | undefined {
+    const { items } = this;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length > 0 && last) {
+      // sift the last entry down from the root
+      let i = 0;
+      for (;;) {
+        const left = 2 * i + 1;
+        if (left >= items.length) break;
+        const child = left + 1 < items.length && items[left + 1].id < items[left].id ? left + 1 : left;
+        if (items[child].id >= last.id) break;
+        items[i] = items[child];
+        i = child;
+      }
+      items[i] = last;
+    }
+    return top;
+  }
+
+  /** The lowest-id entry released before batch `before`: entries released later are set aside and put back. */
+  popReleasedBefore(before: number): Pooled | undefined {
+    const later: Pooled[] = [];
+    let entry: Pooled | undefined;
+    while ((entry = this.pop()) && entry.releasedAt >= before) later.push(entry);
+    for (const e of later) this.push(e);
+    return entry;
+  }
 }
 
 /** What a storage's finalizer needs: never the storage itself, or it could not be collected. */
@@ -77,7 +124,7 @@ export interface MemoryStats {
 export const STORAGE_USAGE = 0x80 /* STORAGE */ | 0x04 /* COPY_SRC */ | 0x08; /* COPY_DST */
 
 export class BufferPool {
-  private readonly free = new Map<number, Pooled[]>();
+  private readonly free = new Map<number, FreeList>();
   private readonly reclaimer: Reclaimer<Held>;
   private live = 0;
   private pooled = 0;
@@ -141,16 +188,13 @@ export class BufferPool {
    */
   private take(size: number, forUpload: boolean): GPUBuffer | undefined {
     const list = this.free.get(size);
-    if (!list || list.length === 0) return undefined;
-    let i = lowestId(list, forUpload ? this.context.epoch : Infinity);
-    if (i < 0) {
+    if (!list || list.size === 0) return undefined;
+    let entry = forUpload ? list.popReleasedBefore(this.context.epoch) : list.pop();
+    if (!entry) {
       // all of them may still be read by the open batch (an upload): submit it, then any will do
       this.context.flush();
-      i = lowestId(list, Infinity);
+      entry = list.pop()!;
     }
-    const entry = list[i];
-    list[i] = list[list.length - 1]; // the list's order does not matter: remove by swapping with the last
-    list.pop();
     this.pooled -= size;
     return entry.buffer;
   }
@@ -172,9 +216,9 @@ export class BufferPool {
       this.doomed.push(buffer);
       return;
     }
-    const list = this.free.get(bytes) ?? [];
+    let list = this.free.get(bytes);
+    if (!list) this.free.set(bytes, (list = new FreeList()));
     list.push({ buffer, id: this.ids.get(buffer)!, releasedAt: this.context.epoch });
-    this.free.set(bytes, list);
     this.pooled += bytes;
   }
 
@@ -192,7 +236,7 @@ export class BufferPool {
   /** Destroys every pooled buffer (memory goes back to the driver; live tensors keep theirs). */
   trim(): void {
     this.context.flush();
-    this.destroy([...this.free.values()].flatMap((list) => list.map((p) => p.buffer)));
+    this.destroy([...this.free.values()].flatMap((list) => list.items.map((p) => p.buffer)));
     this.free.clear();
     this.pooled = 0;
   }
