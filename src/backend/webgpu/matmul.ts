@@ -27,10 +27,11 @@
  * edge checks: each global load and store is then one instruction instead of a test and a branch.
  *
  * On an H200 (bench/gpu.ts, kernel called directly, TFLOP/s at n = 4096; cuBLAS 50–51): the
- * 64×64 tiling 30–31; the 128×128 one 38.6–38.9 with edge checks, 41.8–41.9 without; the wide one
- * 43.4–46.1 without them (the tensor API 45.8–46.0, 0.90–0.92× cuBLAS; at 2048 42.3–42.7,
- * 0.85×) and 38.5 with them, no better than 128×128, which is why tileFor keeps it for exact
- * products. At n = 4000 (edges) the 128×128 tiling does 36.7–39.8 (tensor API 40.1, 0.84×).
+ * 64×64 tiling 30–31; the 128×128 one 38.6–38.9 with edge checks, 39.7–41.9 without; the wide one
+ * 43.4–46.1 without them (three runs; the tensor API 45.2–46.0, 0.88–0.92× cuBLAS; at 2048
+ * 42.3–42.7, 0.85×) and 38.5 with them, no better than 128×128, which is why tileFor keeps it
+ * for exact products. At n = 4000 (edges) the 128×128 tiling does 36.7–39.8 (tensor API 40.1,
+ * 0.83–0.84×).
  * A one-shot sweep of variants in the kernel's own form (same GPU, n = 4096, TFLOP/s):
  * - without edge checks: 128×128 42.8; 128×256 with k steps of 16 44.9–45.1 (k 8: 34.0; one stage:
  *   40.3); 256×128 43.8; 8×16 per thread 43.1; 128×128 with k steps of 16 31.6, of 4 32.2;
