@@ -3,10 +3,11 @@
  * in the same run when `python3 -c "import torch"` finds one, printed side by side.
  *
  *   1. float32 matmul, n × n by n × n, in TFLOP/s (2n³ flops), n = 1024, 2048, 4096 and 4000 (not
- *      a multiple of any tile, so the kernels with edge checks run), through the tensor API; then each tiling of src/backend/webgpu/matmul.ts (and a few other shapes of
- *      tile) called directly, which is what `tileFor`'s choice between them rests on; and the
- *      arithmetic ceiling (a kernel of multiply-adds on registers alone: what any WGSL kernel can
- *      reach through this driver);
+ *      a multiple of any tile, so the kernels with edge checks run), through the tensor API; then
+ *      each tiling of src/backend/webgpu/matmul.ts (and a few other shapes of tile) called
+ *      directly, which is what `tileFor`'s choice between them rests on; and the arithmetic
+ *      ceiling (a kernel of multiply-adds on registers alone: what any WGSL kernel can reach
+ *      through this driver);
  *   2. the tutorial MLP's training step (784-512-512-10, ReLU, cross-entropy, SGD lr 1e-3) at
  *      batch 64 and 1024, in samples/s, written with raw Tensor ops (matmul, add, relu,
  *      logSoftmax + gather, manual SGD under noGrad) so it depends on nothing in src/nn;
@@ -129,7 +130,10 @@ function pytorchPeer(): PeerResult {
 
 // ---- 1. matmul ----------------------------------------------------------------------------------------
 
-/** Seconds per matmul: best of 5 rounds of `reps` queued products, each round ended by a GPU sync (the first rounds after PyTorch's run can be slow). */
+/**
+ * Seconds per matmul: best of 5 rounds of `reps` queued products, each round ended by a GPU sync
+ * (with 3, the figure at n = 2048 was sometimes a third of the kernel's, right after PyTorch's run).
+ */
 async function matmulSeconds(n: number): Promise<number> {
   torch.manualSeed(0);
   const a = torch.randn([n, n]).to('webgpu');
@@ -199,6 +203,7 @@ async function tilingAgrees(tile: Tile): Promise<boolean> {
   return true;
 }
 
+/** The tilings the backend has, and other shapes of tile worth knowing about on this GPU. */
 const { wide } = TILES;
 const CANDIDATES: Record<string, Tile> = {
   ...TILES,
