@@ -159,14 +159,12 @@ function matmulWgsl(t: string, vector: boolean, tile: Tile, exact: boolean): str
   const at = (buffer: string, start: string, k0: string, kStride: string) =>
     vector ? `${buffer}[u32(${start} + i32(${k0}) * ${kStride}) / 4u]` : `${buffer}[${start} + i32(${k0}) * ${kStride}]`;
   const aStrideK = vector ? '1' : 'prm(7u)'; // a vec4 load needs rows of unit stride
-  const fetchA = (q: number, k0: string) =>
-    exact
-      ? `      ra${q} = ${at('matA', `aAt${q}`, k0, aStrideK)};`
-      : `      ra${q} = ${reg}(); if (aRow${q} < M && ${k0} + aK${q} < K) { ra${q} = ${at('matA', `aAt${q}`, k0, aStrideK)}; }`;
-  const fetchB = (q: number, k0: string) =>
-    exact
-      ? `      rb${q} = ${at('matB', `bAt${q}`, k0, 'prm(10u)')};`
-      : `      rb${q} = ${reg}(); if (${k0} + bK${q} < K && bCol${q} < N) { rb${q} = ${at('matB', `bAt${q}`, k0, 'prm(10u)')}; }`;
+  /** `statement`, run only where `inBounds` holds unless the product has no edges. */
+  const guarded = (inBounds: string, statement: string) => (exact ? statement : `if (${inBounds}) { ${statement} }`);
+  /** Loads `value` into register `r`: zero outside the matrix, unless the product has no edges. */
+  const fetchInto = (r: string, inBounds: string, value: string) => `      ${exact ? '' : `${r} = ${reg}(); `}${guarded(inBounds, `${r} = ${value};`)}`;
+  const fetchA = (q: number, k0: string) => fetchInto(`ra${q}`, `aRow${q} < M && ${k0} + aK${q} < K`, at('matA', `aAt${q}`, k0, aStrideK));
+  const fetchB = (q: number, k0: string) => fetchInto(`rb${q}`, `${k0} + bK${q} < K && bCol${q} < N`, at('matB', `bAt${q}`, k0, 'prm(10u)'));
   const putA = (q: number, s: string) => {
     const e = `(lid + ${q * T}u)`;
     if (tile.aByK) {
@@ -213,14 +211,9 @@ ${rows.flatMap((i) => cols.map((j) => `      acc_${i}_${j} += a${i}.${comp[kk]} 
   const store = (i: number, j: number) => {
     const gm = `row0 + ${rowOf(i)}`;
     const gn = `col0 + ${4 * j * TX}u + lid3.x * 4u`;
-    if (exact) {
-      return vector
-        ? `  dst[(outBase + (${gm}) * N + ${gn}) / 4u] = acc_${i}_${j};`
-        : unroll(4, (c) => `  dst[outBase + (${gm}) * N + ${gn} + ${c}u] = acc_${i}_${j}.${comp[c]};`);
-    }
     return vector
-      ? `  if (${gm} < M && ${gn} < N) { dst[(outBase + (${gm}) * N + ${gn}) / 4u] = acc_${i}_${j}; }`
-      : unroll(4, (c) => `  if (${gm} < M && ${gn} + ${c}u < N) { dst[outBase + (${gm}) * N + ${gn} + ${c}u] = acc_${i}_${j}.${comp[c]}; }`);
+      ? `  ${guarded(`${gm} < M && ${gn} < N`, `dst[(outBase + (${gm}) * N + ${gn}) / 4u] = acc_${i}_${j};`)}`
+      : unroll(4, (c) => `  ${guarded(`${gm} < M && ${gn} + ${c}u < N`, `dst[outBase + (${gm}) * N + ${gn} + ${c}u] = acc_${i}_${j}.${comp[c]};`)}`);
   };
   // One stage: load a step's tiles, wait, compute, wait. Two stages: the next step's loads go out
   // before this step computes and land in the other stage after, so one barrier per step suffices
