@@ -109,8 +109,8 @@ export class Reclaimer<H> {
    * next request finds nothing free and asks to reclaim: about 100 µs an iteration instead of 0.4.)
    */
   unregister(handle: object, bytes: number): void {
-    this.registry.unregister(handle);
-    this.handedOut = Math.max(0, this.handedOut - bytes);
+    // a handle that was never registered (a scratch storage) never counted
+    if (this.registry.unregister(handle)) this.handedOut = Math.max(0, this.handedOut - bytes);
   }
 
   /**

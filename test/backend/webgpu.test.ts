@@ -327,6 +327,21 @@ describe.skipIf(!available)('webgpu backend against the js reference', () => {
       expect(gpu.memory().liveBytes).toBeLessThanOrEqual(live + 40960);
       expect(gpu.memory().pooledBytes).toBeGreaterThanOrEqual(49 * 40960);
     });
+    vit('a temporary copy a kernel hands back at once is not handed back again by its finalizer', async () => {
+      v8.setFlagsFromString('--expose-gc');
+      const gc = vm.runInNewContext('gc') as () => void;
+      const length = 777_777; // a size class no other test uses
+      const x = gpu.fromArray(new Float32Array(length));
+      const view = { storage: x, dtype: 'float32' as const, shape: [length], strides: [1], offset: 0 };
+      gpu.copyInto(view, view); // source and destination share a buffer: copied out first, the copy released after
+      await gpu.read(x, 'float32');
+      for (let i = 0; i < 3; i++) {
+        gc();
+        await new Promise((r) => setTimeout(r, 20)); // the copy's handle is unreachable: its finalizer may run
+      }
+      const buffers = [0, 1, 2].map(() => gpu.storage('float32', length).buffer);
+      expect(new Set(buffers).size).toBe(3); // each buffer of the class handed to one storage at a time
+    });
   });
 
   describe('reclaiming in a loop that never yields', () => {

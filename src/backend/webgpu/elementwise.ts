@@ -112,7 +112,7 @@ export function copyInto(rt: Runtime, dst: GpuView, src: GpuView): void {
   // every value before writing any): copy an overlapping source out first
   if (src.storage === dst.storage) source = { ...src, storage: copy(rt, src, gpuDType(src.dtype)), strides: contiguous(src.shape), offset: 0 };
   runMap(rt, castKernel(rt, gpuDType(source.dtype), gpuDType(dst.dtype)), dst.shape, [dst, source]);
-  if (source !== src) rt.release(source.storage);
+  if (source !== src) rt.free(source.storage);
 }
 
 /** Sets every element of the view `dst` to `value` (already converted to dst's dtype). */

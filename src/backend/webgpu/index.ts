@@ -86,11 +86,6 @@ export class WebGpuBackend implements Backend<GpuStorage>, Runtime {
     return storage;
   }
 
-  release(storage: GpuStorage): void {
-    const buffer = storage._take();
-    if (buffer) this.ctx.pool.releaseNow(buffer, storage.bytes);
-  }
-
   alloc(dtype: DType, length: number): GpuStorage {
     return this.storage(gpuDType(dtype), length, true);
   }

@@ -205,9 +205,9 @@ ${kernelMain(`if (k < 0 || k >= size) { return; }
   if (claims[at] == i + 1u) { dst[at] = ${value}; }`)}`,
     );
     rt.ctx.dispatch(write, p, [dst.storage.buffer, values.storage.buffer, idx.storage.buffer, claims.buffer], groups);
-    rt.release(claims);
+    rt.free(claims);
   }
-  for (const s of temps) rt.release(s);
+  for (const s of temps) rt.free(s);
 }
 
 /** The error code each kind of index check reports (see `errorMessage` in wgsl.ts). */

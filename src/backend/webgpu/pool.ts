@@ -156,7 +156,8 @@ export class BufferPool {
 
   /**
    * A buffer of at least `bytes`, and whether its contents are zero (a new buffer's are).
-   * `forUpload`: see the ordering rule above. The caller `track`s it, or `releaseNow`s it (scratch).
+   * `forUpload`: see the ordering rule above. The caller `track`s it (scratch space is not tracked);
+   * either way `dispose` returns it at once.
    */
   acquire(bytes: number, forUpload: boolean): { buffer: GPUBuffer; bytes: number; zeroed: boolean } {
     const size = sizeClass(bytes);
@@ -199,14 +200,13 @@ export class BufferPool {
     return entry.buffer;
   }
 
-  /** Returns `owner`'s buffer to the pool now (the storage must not be used again). */
+  /**
+   * Returns `owner`'s buffer to the pool now (the storage must not be used again), and cancels its
+   * finalizer if it was tracked: a finalizer that ran later would put the buffer in the pool a
+   * second time, to be handed to two storages at once.
+   */
   dispose(owner: object, buffer: GPUBuffer, bytes: number): void {
     this.reclaimer.unregister(owner, bytes);
-    this.release(buffer, bytes);
-  }
-
-  /** Returns a scratch buffer (never tracked) to the pool. */
-  releaseNow(buffer: GPUBuffer, bytes: number): void {
     this.release(buffer, bytes);
   }
 

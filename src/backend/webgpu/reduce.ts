@@ -173,7 +173,7 @@ export function reduce(rt: Runtime, op: ReduceOp, x: GpuView, dims: readonly num
   rt.ctx.dispatch(reduceKernel(rt, op, input, partialType, true), params(outputs * chunks, chunk, chunks), [partials.buffer, x.storage.buffer], groups(outputs * chunks));
   const second = new Params().set(0, outputs, chunks, 1, 1, 0, chunks, 1).set(8, outputs).set(16, chunks).set(24, chunks).set(32, 1).values;
   rt.ctx.dispatch(reduceKernel(rt, op, partialType, out, true), second, [dst.buffer, partials.buffer], groups(outputs));
-  rt.release(partials);
+  rt.free(partials);
   return dst;
 }
 

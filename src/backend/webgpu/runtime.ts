@@ -10,7 +10,8 @@ export interface Runtime {
   readonly ctx: GpuContext;
   /** A new storage of `length` elements; its contents are undefined unless `zero`. */
   storage(dtype: GpuDType, length: number, zero?: boolean): GpuStorage;
-  /** A short-lived storage for a kernel's scratch space, returned to the pool by `release`. */
+  /** A short-lived storage for a kernel's scratch space, returned to the pool by `free`. */
   scratch(dtype: GpuDType, length: number, zero?: boolean): GpuStorage;
-  release(storage: GpuStorage): void;
+  /** Returns a storage's buffer to the pool now (a scratch storage, or a temporary from `storage`). */
+  free(storage: GpuStorage): void;
 }
